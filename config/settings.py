@@ -1,0 +1,161 @@
+"""Settings for Dev Context: one module, every deploy difference is an environment variable.
+
+The variables are documented in `.env.example`.
+"""
+
+from pathlib import Path
+
+import environ
+from django.core.exceptions import ImproperlyConfigured
+
+BASE_DIR = Path(__file__).resolve().parent.parent
+
+env = environ.Env()
+if (BASE_DIR / ".env").exists():
+    environ.Env.read_env(BASE_DIR / ".env")
+
+DEBUG = env.bool("DEBUG", default=False)
+SECRET_KEY = env("SECRET_KEY", default="")
+if not SECRET_KEY:
+    if not DEBUG:
+        raise ImproperlyConfigured("Set SECRET_KEY (or DEBUG=1 for local development).")
+    SECRET_KEY = "dev-only-insecure-secret-key"  # noqa: S105 - DEBUG only
+
+# Tenants live at <slug>.<TENANT_BASE_DOMAIN>; the bare base domain is the public site.
+TENANT_BASE_DOMAIN = env("TENANT_BASE_DOMAIN", default="localhost").lower()
+ALLOWED_HOSTS = env.list(
+    "ALLOWED_HOSTS",
+    default=[TENANT_BASE_DOMAIN, f".{TENANT_BASE_DOMAIN}", "127.0.0.1"],
+)
+# Hosts that serve the public schema besides the base domain itself (e.g. the pod IP in k8s).
+PUBLIC_HOSTS = env.list("PUBLIC_HOSTS", default=["127.0.0.1"])
+
+# --- Applications ---------------------------------------------------------------------------
+
+SHARED_APPS = [
+    # Our apps come before django_tenants: the first app providing a command wins, so our
+    # migrate_schemas and create_tenant replace django-tenants' ones.
+    "shared_apps.tenants",
+    "shared_apps.accounts",
+    "shared_apps.migrator",
+    "shared_apps.audit",
+    "django_tenants",
+    "django.contrib.contenttypes",
+    "django.contrib.auth",
+    "django.contrib.sessions",
+    "django.contrib.messages",
+    "django.contrib.admin",
+    "django.contrib.staticfiles",
+    "rest_framework",
+    "django_filters",
+    "drf_spectacular",
+    "drf_spectacular_sidecar",
+    "tenant_schemas_celery",
+]
+TENANT_APPS = [
+    "tenant_apps.teams",
+    "tenant_apps.projects",
+    "tenant_apps.tracker",
+    "tenant_apps.context",
+    "tenant_apps.integrations",
+]
+INSTALLED_APPS = SHARED_APPS + [app for app in TENANT_APPS if app not in SHARED_APPS]
+
+TENANT_MODEL = "tenants.Tenant"
+TENANT_DOMAIN_MODEL = "tenants.Domain"
+AUTH_USER_MODEL = "accounts.User"
+DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+MIDDLEWARE = [
+    # Health first: probes must answer whatever Host header they carry.
+    "config.health.HealthCheckMiddleware",
+    "django.middleware.security.SecurityMiddleware",
+    "whitenoise.middleware.WhiteNoiseMiddleware",
+    "shared_apps.tenants.middleware.TenantRoutingMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+]
+
+ROOT_URLCONF = "config.urls_tenant"
+PUBLIC_SCHEMA_URLCONF = "config.urls_public"
+WSGI_APPLICATION = "config.wsgi.application"
+
+TEMPLATES = [
+    {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "DIRS": [],
+        "APP_DIRS": True,
+        "OPTIONS": {
+            "context_processors": [
+                "django.template.context_processors.request",
+                "django.contrib.auth.context_processors.auth",
+                "django.contrib.messages.context_processors.messages",
+            ],
+        },
+    },
+]
+
+# --- Database ---------------------------------------------------------------------------------
+
+# Two roles (see README "Isolation"): the application role (DATABASE_URL) serves requests and
+# tenant-scoped tasks; the owner role (DATABASE_OWNER_URL) runs DDL, migrations and operator jobs.
+# A process picks one with DJANGO_DB_ROLE: manage.py defaults to "owner", everything else "app".
+DATABASE_URL = env("DATABASE_URL", default="postgres://postgres@127.0.0.1:5432/devcontext")
+DATABASE_OWNER_URL = env("DATABASE_OWNER_URL", default=DATABASE_URL)
+DATABASE_ROLE = env("DJANGO_DB_ROLE", default="app")
+if DATABASE_ROLE not in {"app", "owner"}:
+    raise ImproperlyConfigured("DJANGO_DB_ROLE must be 'app' or 'owner'.")
+DATABASES = {
+    "default": env.db_url_config(DATABASE_OWNER_URL if DATABASE_ROLE == "owner" else DATABASE_URL),
+}
+DATABASES["default"]["ENGINE"] = "django_tenants.postgresql_backend"
+DATABASES["default"]["CONN_MAX_AGE"] = env.int("CONN_MAX_AGE", default=0)
+DATABASE_ROUTERS = ["django_tenants.routers.TenantSyncRouter"]
+
+# --- Celery -----------------------------------------------------------------------------------
+
+REDIS_URL = env("REDIS_URL", default="redis://127.0.0.1:6379/0")
+CELERY_BROKER_URL = REDIS_URL
+CELERY_RESULT_BACKEND = REDIS_URL
+CELERY_TASK_ACKS_LATE = True
+CELERY_TASK_REJECT_ON_WORKER_LOST = True
+CELERY_WORKER_PREFETCH_MULTIPLIER = 1
+CELERY_TASK_ALWAYS_EAGER = env.bool("CELERY_TASK_ALWAYS_EAGER", default=False)
+
+# --- Auth, i18n, static -----------------------------------------------------------------------
+
+AUTH_PASSWORD_VALIDATORS = [
+    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
+    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+]
+LANGUAGE_CODE = "en-us"
+TIME_ZONE = "UTC"
+USE_I18N = True
+USE_TZ = True
+
+STATIC_URL = "static/"
+STATIC_ROOT = env.path("STATIC_ROOT", default=BASE_DIR / "staticfiles")
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {"BACKEND": "whitenoise.storage.CompressedStaticFilesStorage"},
+}
+WHITENOISE_USE_FINDERS = DEBUG
+
+# Where pg_dump backups (delete_tenant, migrate_schemas --backup) are written.
+BACKUP_DIR = env.path("BACKUP_DIR", default=BASE_DIR / "backups")
+
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "root": {"handlers": ["console"], "level": env("LOG_LEVEL", default="INFO")},
+}
+
+if not DEBUG:
+    SESSION_COOKIE_SECURE = env.bool("SESSION_COOKIE_SECURE", default=True)
+    CSRF_COOKIE_SECURE = env.bool("CSRF_COOKIE_SECURE", default=True)
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")

@@ -1,0 +1,14 @@
+"""URLs of the base domain: operators' admin and the public API."""
+
+from django.urls import path
+
+from config.admin_sites import public_admin
+
+urlpatterns = [
+    path("admin/", public_admin.urls),
+]
+
+handler400 = "config.views.bad_request"
+handler403 = "config.views.permission_denied"
+handler404 = "config.views.not_found"
+handler500 = "config.views.server_error"

