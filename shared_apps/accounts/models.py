@@ -76,12 +76,18 @@ class Membership(UUIDModel):
 
 
 class ApiToken(UUIDModel):
-    """A bearer token for one user in one tenant; only a hash of the key is stored. [RLS]"""
+    """A bearer token for one user in one tenant; only a hash of the key is stored. [RLS]
+
+    A token without a tenant is an operator token: it works only on the base domain's
+    operator API and only for staff users.
+    """
 
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="api_tokens"
     )
-    tenant = models.ForeignKey("tenants.Tenant", on_delete=models.CASCADE, related_name="+")
+    tenant = models.ForeignKey(
+        "tenants.Tenant", null=True, blank=True, on_delete=models.CASCADE, related_name="+"
+    )
     name = models.CharField(max_length=100)
     key_hash = models.CharField(max_length=64, unique=True)
     prefix = models.CharField(max_length=12, db_index=True)
