@@ -238,10 +238,13 @@ def main(argv: list[str] | None = None) -> int:
     run_parser.add_argument("--port", type=int, default=int(os.environ.get("PORT", 8000)))
     test_parser = commands.add_parser("test", help="run ruff and the test suite")
     test_parser.add_argument("pytest_args", nargs=argparse.REMAINDER)
-    args = parser.parse_args(argv)
+    # parse_known_args: options meant for pytest (e.g. --create-db) pass through untouched.
+    args, passthrough = parser.parse_known_args(argv)
     if args.command == "run":
+        if passthrough:
+            parser.error(f"unrecognized arguments: {' '.join(passthrough)}")
         return run(args.port)
-    return test(args.pytest_args)
+    return test(passthrough + args.pytest_args)
 
 
 if __name__ == "__main__":
