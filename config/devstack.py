@@ -225,6 +225,8 @@ def test(pytest_args: list[str]) -> int:
     with services() as service_env:
         env = process_env(service_env)
         env.pop("DEBUG", None)
+        # Importing `config` (for the Celery app) set the runtime settings module; tests use theirs.
+        env["DJANGO_SETTINGS_MODULE"] = "config.settings_test"
         result = subprocess.run(
             [sys.executable, "-m", "pytest", *pytest_args], cwd=BASE_DIR, env=env
         )
