@@ -125,6 +125,9 @@ CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TASK_ALWAYS_EAGER = env.bool("CELERY_TASK_ALWAYS_EAGER", default=False)
+# Operator work (fleet migrations, onboarding) needs DDL: it goes to the `operator` queue, whose
+# workers run as the owner role; tenant-scoped tasks stay on `celery` with the application role.
+CELERY_TASK_ROUTES = {"fleet.*": {"queue": "operator"}, "onboarding.*": {"queue": "operator"}}
 
 # --- Auth, i18n, static -----------------------------------------------------------------------
 

@@ -4,6 +4,7 @@ import pytest
 from django.db import connection
 from django_tenants.utils import tenant_context
 
+from config.celery_app import app
 from shared_apps.accounts.models import Membership, Role, User
 from shared_apps.tenants.models import Domain, Tenant
 from shared_apps.tenants.services import schema_exists, tenant_create
@@ -73,3 +74,17 @@ def in_tenant():
 def _public_schema_after_each_test():
     yield
     connection.set_schema_to_public()
+
+
+@pytest.fixture(scope="session")
+def celery_worker(django_db_setup, django_db_blocker):
+    """One real Celery worker for the session (queues `celery` and `operator`).
+
+    Tasks see only committed rows: tests that use it need `django_db(transaction=True)`.
+    """
+    from tests.celery_worker import WorkerProcess
+
+    app.control.purge()
+    worker = WorkerProcess().start()
+    yield worker
+    worker.stop()
