@@ -148,6 +148,13 @@ STORAGES = {
 }
 WHITENOISE_USE_FINDERS = DEBUG
 
+# Fleet migrator (migrate_schemas): parallel workers, the most connections a run may hold, and
+# the per-tenant transaction's timeouts (a tenant that waits on a lock longer is retried).
+MIGRATOR_WORKERS = env.int("MIGRATOR_WORKERS", default=2)
+MIGRATOR_MAX_CONNECTIONS = env.int("MIGRATOR_MAX_CONNECTIONS", default=8)
+MIGRATOR_LOCK_TIMEOUT = env("MIGRATOR_LOCK_TIMEOUT", default="5s")
+MIGRATOR_STATEMENT_TIMEOUT = env("MIGRATOR_STATEMENT_TIMEOUT", default="10min")
+
 # Where pg_dump backups (delete_tenant, migrate_schemas --backup) are written.
 BACKUP_DIR = env.path("BACKUP_DIR", default=BASE_DIR / "backups")
 

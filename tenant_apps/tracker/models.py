@@ -41,12 +41,21 @@ class Task(TimestampedModel):
         "projects.Milestone", null=True, blank=True, on_delete=models.SET_NULL, related_name="tasks"
     )
     created_by = models.UUIDField(null=True, blank=True)
+    closed_at = models.DateTimeField(
+        null=True, blank=True, help_text="When the task entered a completed status."
+    )
 
     class Meta:
         ordering = ["-created_at"]
         indexes = [
             models.Index(fields=["status", "assigned_to"], name="task_status_assignee_idx"),
             models.Index(fields=["due_date"], name="task_due_date_idx"),
+            models.Index(fields=["closed_at"], name="task_closed_at_idx"),
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(priority__gte=1, priority__lte=4), name="task_priority_range"
+            )
         ]
 
     def __str__(self) -> str:

@@ -1,0 +1,26 @@
+"""A fleet job: which tenants get which compiled plan, and how to run one of them."""
+
+from dataclasses import dataclass, field
+
+from shared_apps.migrator.engine import recorder
+from shared_apps.migrator.engine.compiler import CompiledMigration
+from shared_apps.migrator.engine.runner import Outcome, RunOptions, apply_to_tenant
+
+
+@dataclass
+class FleetJob:
+    """Everything a worker needs to migrate its share of tenants."""
+
+    run_id: str | None
+    options: RunOptions
+    plans: dict[str, list[CompiledMigration]] = field(default_factory=dict)  # schema → plan
+    records: dict[str, str] = field(default_factory=dict)  # schema → TenantMigration id
+
+    def run_one(self, schema: str) -> Outcome:
+        """Migrate one tenant and record its outcome; never raises."""
+        outcome = apply_to_tenant(
+            schema, self.plans[schema], self.options, self.records.get(schema)
+        )
+        if self.run_id:
+            recorder.outcome_record(self.run_id, outcome)
+        return outcome

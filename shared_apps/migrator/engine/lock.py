@@ -1,0 +1,51 @@
+"""One fleet run at a time, enforced by a PostgreSQL session advisory lock."""
+
+import psycopg
+from django.conf import settings
+
+# Any fixed bigint works; this one spells "devctx" in ASCII so it is easy to spot in pg_locks.
+FLEET_LOCK_KEY = 0x646576637478
+
+
+class FleetLocked(Exception):
+    """Another fleet run holds the lock."""
+
+
+class FleetLock:
+    """Hold the fleet advisory lock on a dedicated connection for the whole run.
+
+    A dedicated connection (not Django's) keeps the lock when Django's connections are closed
+    before forking workers, and PostgreSQL drops it by itself if this process dies.
+    """
+
+    def __init__(self) -> None:
+        self.conn: psycopg.Connection | None = None
+
+    def acquire(self) -> None:
+        """Take the lock or raise FleetLocked at once (never wait behind another run)."""
+        db = settings.DATABASES["default"]
+        params = {
+            "dbname": db["NAME"],
+            "user": db.get("USER") or None,
+            "host": db.get("HOST") or None,
+            "port": db.get("PORT") or None,
+            "password": db.get("PASSWORD") or None,
+        }
+        self.conn = psycopg.connect(autocommit=True, **{k: v for k, v in params.items() if v})
+        row = self.conn.execute("SELECT pg_try_advisory_lock(%s)", [FLEET_LOCK_KEY]).fetchone()
+        if not row or not row[0]:
+            self.release()
+            raise FleetLocked
+
+    def release(self) -> None:
+        """Give the lock back by closing the session that holds it."""
+        if self.conn is not None:
+            self.conn.close()
+            self.conn = None
+
+    def __enter__(self) -> "FleetLock":
+        self.acquire()
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.release()

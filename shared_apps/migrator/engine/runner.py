@@ -1,0 +1,158 @@
+"""Apply a compiled plan to one tenant: all or nothing, with timeouts and lock retries."""
+
+import json
+import random
+import time
+from contextlib import nullcontext
+from dataclasses import dataclass, field
+
+import psycopg.errors
+from django.db import DatabaseError, connection, transaction
+from django.db.backends.base.base import BaseDatabaseWrapper
+
+from shared_apps.migrator.engine.compiler import CompiledMigration, OperationStep, SqlStep
+
+LOCK_RETRIES = 3
+LOCK_BACKOFF_SECONDS = 0.2
+
+
+@dataclass(frozen=True)
+class RunOptions:
+    """How each tenant's transaction behaves."""
+
+    fake: bool = False
+    lock_timeout: str = "5s"
+    statement_timeout: str = "10min"
+
+
+@dataclass
+class Outcome:
+    """What happened to one tenant (picklable: it crosses process boundaries)."""
+
+    schema: str
+    status: str  # done | failed
+    applied: list[str] = field(default_factory=list)
+    error: str = ""
+    duration_ms: int = 0
+    attempts: int = 0
+
+
+def label(migration: CompiledMigration) -> str:
+    arrow = "-" if migration.backwards else "+"
+    return f"{arrow}{migration.app_label}.{migration.name}"
+
+
+def segments(plan: list[CompiledMigration]) -> list[list[CompiledMigration]]:
+    """Split a plan into transactional segments; a non-atomic migration stands alone."""
+    result: list[list[CompiledMigration]] = [[]]
+    for migration in plan:
+        if migration.atomic:
+            result[-1].append(migration)
+        else:
+            result.extend([[migration], []])
+    return [segment for segment in result if segment]
+
+
+def is_lock_timeout(exc: BaseException) -> bool:
+    cause = exc.__cause__ or exc
+    return isinstance(cause, psycopg.errors.LockNotAvailable)
+
+
+def apply_to_tenant(
+    schema: str, plan: list[CompiledMigration], options: RunOptions, record_id: str | None
+) -> Outcome:
+    """Apply `plan` to `schema` and record the outcome in the same transaction."""
+    outcome = Outcome(schema=schema, status="done", applied=[label(m) for m in plan])
+    started = time.monotonic()
+    try:
+        parts = segments(plan)
+        for index, segment in enumerate(parts):
+            record = record_id if index == len(parts) - 1 else None
+            apply_segment_with_retries(schema, segment, options, outcome, record, started)
+    except Exception as exc:  # noqa: BLE001 - one tenant's failure must never stop the others
+        outcome.status, outcome.error = "failed", f"{exc.__class__.__name__}: {exc}".strip()
+    finally:
+        connection.set_schema_to_public()
+    outcome.duration_ms = int((time.monotonic() - started) * 1000)
+    return outcome
+
+
+def apply_segment_with_retries(schema, segment, options, outcome, record_id, started) -> None:
+    """Run one segment, retrying with backoff when it only lost a lock race."""
+    for attempt in range(1, LOCK_RETRIES + 1):
+        outcome.attempts += 1
+        try:
+            apply_segment(schema, segment, options, outcome, record_id, started)
+            return
+        except DatabaseError as exc:
+            if not is_lock_timeout(exc) or attempt == LOCK_RETRIES:
+                raise
+            time.sleep(LOCK_BACKOFF_SECONDS * 2 ** (attempt - 1) * (1 + random.random()))  # noqa: S311
+
+
+def apply_segment(schema, segment, options, outcome, record_id, started) -> None:
+    """Apply a list of migrations to `schema` inside one transaction (or none if non-atomic)."""
+    connection.set_schema(schema)
+    atomic = all(migration.atomic for migration in segment)
+    with transaction.atomic() if atomic else nullcontext(), connection.cursor() as cursor:
+        # SET LOCAL semantics (is_local=true): gone at COMMIT, so a pooled connection
+        # never carries this tenant's search_path or timeouts into other work.
+        cursor.execute(
+            "SELECT set_config('search_path', %s, true), set_config('lock_timeout', %s, true),"
+            " set_config('statement_timeout', %s, true)",
+            [f'"{schema}", public', options.lock_timeout, options.statement_timeout],
+        )
+        for migration in segment:
+            if not options.fake:
+                run_steps(connection, cursor, migration)
+            record_history(cursor, migration)
+        if record_id:
+            elapsed = int((time.monotonic() - started) * 1000)
+            cursor.execute(
+                "UPDATE public.migrator_tenantmigration SET status = 'done', error = '',"
+                " finished_at = now(), duration_ms = %s, attempts = attempts + %s,"
+                " applied = %s::jsonb WHERE id = %s",
+                [elapsed, outcome.attempts, json_list(outcome.applied), record_id],
+            )
+
+
+def run_steps(conn: BaseDatabaseWrapper, cursor, migration: CompiledMigration) -> None:
+    """Execute the migration's SQL and live operations in order."""
+    editor = None
+    for step in migration.steps:
+        if isinstance(step, SqlStep):
+            for statement in step.statements:
+                cursor.execute(statement)
+        elif isinstance(step, OperationStep):
+            if editor is None:
+                editor = conn.schema_editor(atomic=False)
+                editor.__enter__()
+            run_operation(editor, step)
+    if editor is not None:
+        editor.__exit__(None, None, None)  # runs deferred SQL, as Django's executor would
+
+
+def run_operation(editor, step: OperationStep) -> None:
+    if step.backwards:
+        step.operation.database_backwards(step.app_label, editor, step.from_state, step.to_state)
+    else:
+        step.operation.database_forwards(step.app_label, editor, step.from_state, step.to_state)
+
+
+def record_history(cursor, migration: CompiledMigration) -> None:
+    """Write (or remove) the django_migrations rows exactly as Django's recorder would."""
+    keys = [(migration.app_label, migration.name), *migration.replaces]
+    for app_label, name in keys:
+        if migration.backwards:
+            cursor.execute(
+                "DELETE FROM django_migrations WHERE app = %s AND name = %s", [app_label, name]
+            )
+        else:
+            cursor.execute(
+                "INSERT INTO django_migrations (app, name, applied) VALUES (%s, %s, now())",
+                [app_label, name],
+            )
+
+
+def json_list(values: list[str]) -> str:
+    return json.dumps(values)

@@ -1,0 +1,45 @@
+"""Read the applied migrations of many tenant schemas in a single SQL round trip."""
+
+from collections.abc import Iterable
+
+from django.db.backends.base.base import BaseDatabaseWrapper
+from psycopg import sql
+
+MigrationKey = tuple[str, str]
+AppliedSet = frozenset[MigrationKey]
+
+# One SELECT per schema, glued with UNION ALL: PostgreSQL plans 1,000 branches in milliseconds,
+# and the whole fleet's state comes back in one round trip.
+BRANCH = sql.SQL("SELECT {schema_literal}, app, name FROM {schema}.django_migrations")
+
+
+def read_applied(connection: BaseDatabaseWrapper, schemas: Iterable[str]) -> dict[str, AppliedSet]:
+    """Return each schema's applied (app, name) pairs, read in one query."""
+    schemas = list(schemas)
+    if not schemas:
+        return {}
+    query = sql.SQL(" UNION ALL ").join(
+        BRANCH.format(schema_literal=sql.Literal(schema), schema=sql.Identifier(schema))
+        for schema in schemas
+    )
+    found: dict[str, set[MigrationKey]] = {schema: set() for schema in schemas}
+    with connection.cursor() as cursor:
+        # Identifiers and literals are quoted by psycopg, then sent as one statement.
+        cursor.execute(query.as_string(connection.connection))
+        for schema, app, name in cursor.fetchall():
+            found[schema].add((app, name))
+    return {schema: frozenset(applied) for schema, applied in found.items()}
+
+
+def schemas_missing_history(connection: BaseDatabaseWrapper, schemas: Iterable[str]) -> set[str]:
+    """Return the schemas that have no django_migrations table (half-made or foreign)."""
+    schemas = list(schemas)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT n.nspname FROM pg_namespace n JOIN pg_class c ON c.relnamespace = n.oid"
+            " WHERE c.relname = 'django_migrations' AND c.relkind = 'r'"
+            " AND n.nspname = ANY(%s)",
+            [schemas],
+        )
+        present = {row[0] for row in cursor.fetchall()}
+    return set(schemas) - present

@@ -1,0 +1,16 @@
+"""Fleet migration tasks: a chunk of tenant schemas migrated by one Celery worker."""
+
+from celery import shared_task
+
+from shared_apps.migrator.engine.remote import migrate_chunk_for_run
+
+
+@shared_task(
+    name="fleet.migrate_chunk",
+    acks_late=True,
+    reject_on_worker_lost=True,
+    ignore_result=False,
+)
+def migrate_chunk(run_id: str, schemas: list[str]) -> dict[str, str]:
+    """Migrate `schemas` for run `run_id`; tenants already done or current are no-ops."""
+    return migrate_chunk_for_run(run_id=run_id, schemas=schemas)
