@@ -8,4 +8,5 @@ os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
 
 app = CeleryApp("devcontext")
 app.config_from_object("django.conf:settings", namespace="CELERY")
-app.autodiscover_tasks(["tasks"], related_name=None, force=True)
+# Lazy: the task modules import models, so they load once Django is set up.
+app.autodiscover_tasks(["tasks"], related_name=None)
