@@ -1,10 +1,11 @@
 """URLs of the base domain: operators' admin and the public API."""
 
-from django.urls import path
+from django.urls import include, path
 
 from config.admin_sites import public_admin
 
 urlpatterns = [
+    path("api/migrations/", include("shared_apps.migrator.urls")),
     path("admin/", public_admin.urls),
 ]
 
