@@ -43,8 +43,9 @@ def migrate_chunk_for_run(*, run_id: str, schemas: list[str]) -> dict[str, str]:
         lock_timeout=run.options.get("lock_timeout", "5s"),
         statement_timeout=run.options.get("statement_timeout", "10min"),
     )
-    job = FleetJob(run_id=run_id, options=options,
-                   records={schema: str(pk) for schema, pk in records.items()})
+    job = FleetJob(
+        run_id=run_id, options=options, records={schema: str(pk) for schema, pk in records.items()}
+    )
     for group in planner.group(states, target):
         plan = compiler.compile(group.plan, sample_schema=group.schemas[0])
         for schema in group.schemas:

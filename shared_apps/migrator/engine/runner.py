@@ -105,6 +105,11 @@ def apply_segment(schema, segment, options, outcome, record_id, started) -> None
         for migration in segment:
             if not options.fake:
                 run_steps(connection, cursor, migration)
+                if any(isinstance(step, OperationStep) for step in migration.steps):
+                    # Django commits after each migration, which fires deferred FK checks; in
+                    # one transaction we fire them here, or a later DROP TABLE fails with
+                    # "pending trigger events".
+                    cursor.execute("SET CONSTRAINTS ALL IMMEDIATE; SET CONSTRAINTS ALL DEFERRED")
             record_history(cursor, migration)
         if record_id:
             elapsed = int((time.monotonic() - started) * 1000)
