@@ -12,7 +12,7 @@ from django.core.management import CommandError, call_command
 from django.db import connection
 
 from shared_apps.migrator.models import MigrationRun
-from tests.celery_worker import BASE_DIR, WorkerProcess, test_database_url
+from tests.celery_worker import BASE_DIR, test_database_url
 from tests.shared_apps.migrator.conftest import (
     applied,
     has_constraint,
@@ -69,11 +69,12 @@ def lock_table(schema: str, table: str) -> psycopg.Connection:
     return blocker
 
 
-def test_sigkilled_celery_worker_then_resume_leaves_nothing_half_applied(fleet):
+def test_sigkilled_celery_worker_then_resume_leaves_nothing_half_applied(fleet, celery_worker):
+    """The session's only worker is killed mid-run, then a new worker process replaces it."""
     migrate("tracker", "0003", executor="standard")
     stuck = fleet[4].schema_name
     blocker = lock_table(stuck, "tracker_task")  # one tenant waits: the run is mid-flight
-    worker = WorkerProcess(concurrency=2).start()
+    worker = celery_worker
     command = manage_in_background(
         "migrate_schemas",
         "--tenant",
@@ -99,11 +100,8 @@ def test_sigkilled_celery_worker_then_resume_leaves_nothing_half_applied(fleet):
     assert PRIORITY_RANGE not in applied(stuck)
     assert_consistent(fleet)
 
-    replacement = WorkerProcess(concurrency=2).start()
-    try:
-        migrate(resume=str(run.id), executor="celery", workers=4)
-    finally:
-        replacement.stop()
+    worker.start()  # a new process under the same node name
+    migrate(resume=str(run.id), executor="celery", workers=4)
 
     run.refresh_from_db()
     assert run.status == MigrationRun.Status.DONE
