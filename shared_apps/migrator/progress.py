@@ -14,7 +14,7 @@ class ProgressRenderer:
         self.failed = 0
 
     def __call__(self, event: str, **data: Any) -> None:
-        if self.quiet:
+        if self.quiet or (self.verbosity == 0 and event != "tenant"):
             return
         getattr(self, f"on_{event}", lambda **_: None)(**data)
 
@@ -47,6 +47,8 @@ class ProgressRenderer:
             self.write(self.style.ERROR(f"  {outcome.schema} failed: {outcome.error}"))
         elif self.verbosity > 1:
             self.write(f"  {outcome.schema} done in {outcome.duration_ms} ms")
+        if self.verbosity == 0:
+            return
         percent = done * 100 // total
         if self.tty:
             bar = "#" * (percent // 4)

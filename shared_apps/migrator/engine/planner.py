@@ -51,8 +51,10 @@ class FleetPlanner:
     def __init__(self) -> None:
         # No connection: the loader reads files only; applied sets come from `state`.
         self.loader = MigrationLoader(None, ignore_no_migrations=True)
-        self.executor = MigrationExecutor(None)
-        self.executor.loader = self.loader
+        # Only migration_plan() is used, and it reads nothing but the loader: skip __init__,
+        # which would build (and read from disk) a second loader.
+        self.executor = MigrationExecutor.__new__(MigrationExecutor)
+        self.executor.connection, self.executor.loader = None, self.loader
         self.graph = self.loader.graph
 
     def targets_for(self, target: Target) -> list[tuple[str, str | None]]:

@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 import psycopg.errors
 from django.db import DatabaseError, connection, transaction
 from django.db.backends.base.base import BaseDatabaseWrapper
+from psycopg import sql
 
 from shared_apps.migrator.engine.compiler import CompiledMigration, OperationStep, SqlStep
 
@@ -90,51 +91,78 @@ def apply_segment_with_retries(schema, segment, options, outcome, record_id, sta
             time.sleep(LOCK_BACKOFF_SECONDS * 2 ** (attempt - 1) * (1 + random.random()))  # noqa: S311
 
 
+class Batch:
+    """Statements sent together: without parameters, psycopg uses PostgreSQL's simple query
+    protocol, which runs several statements in one round trip. Values are quoted as literals."""
+
+    def __init__(self, cursor) -> None:
+        self.cursor, self.statements = cursor, []
+
+    def add(self, statement: str, *values) -> None:
+        quoted = [sql.Literal(value).as_string(self.cursor.connection) for value in values]
+        self.statements.append(statement.format(*quoted) if quoted else statement)
+
+    def flush(self) -> None:
+        if self.statements:
+            self.cursor.execute("; ".join(statement.rstrip(";") for statement in self.statements))
+            self.statements = []
+
+
 def apply_segment(schema, segment, options, outcome, record_id, started) -> None:
     """Apply a list of migrations to `schema` inside one transaction (or none if non-atomic)."""
     connection.set_schema(schema)
     atomic = all(migration.atomic for migration in segment)
     with transaction.atomic() if atomic else nullcontext(), connection.cursor() as cursor:
-        # SET LOCAL semantics (is_local=true): gone at COMMIT, so a pooled connection
-        # never carries this tenant's search_path or timeouts into other work.
-        cursor.execute(
-            "SELECT set_config('search_path', %s, true), set_config('lock_timeout', %s, true),"
-            " set_config('statement_timeout', %s, true)",
-            [f'"{schema}", public', options.lock_timeout, options.statement_timeout],
+        batch = Batch(cursor.cursor)
+        # is_local=true (SET LOCAL): gone at COMMIT, so a pooled connection never carries this
+        # tenant's search_path or timeouts into other work.
+        batch.add(
+            "SELECT set_config('search_path', {}, true), set_config('lock_timeout', {}, true),"
+            " set_config('statement_timeout', {}, true)",
+            f'"{schema}", public',
+            options.lock_timeout,
+            options.statement_timeout,
         )
-        for migration in segment:
+        for position, migration in enumerate(segment, 1):
             if not options.fake:
-                run_steps(connection, cursor, migration)
-                if any(isinstance(step, OperationStep) for step in migration.steps):
+                ran_python = run_steps(connection, batch, migration)
+                if ran_python and position < len(segment):
                     # Django commits after each migration, which fires deferred FK checks; in
                     # one transaction we fire them here, or a later DROP TABLE fails with
                     # "pending trigger events".
-                    cursor.execute("SET CONSTRAINTS ALL IMMEDIATE; SET CONSTRAINTS ALL DEFERRED")
-            record_history(cursor, migration)
+                    batch.add("SET CONSTRAINTS ALL IMMEDIATE")
+                    batch.add("SET CONSTRAINTS ALL DEFERRED")
+            record_history(batch, migration)
         if record_id:
             elapsed = int((time.monotonic() - started) * 1000)
-            cursor.execute(
+            batch.add(
                 "UPDATE public.migrator_tenantmigration SET status = 'done', error = '',"
-                " finished_at = now(), duration_ms = %s, attempts = attempts + %s,"
-                " applied = %s::jsonb WHERE id = %s",
-                [elapsed, outcome.attempts, json_list(outcome.applied), record_id],
+                " finished_at = now(), duration_ms = {}, attempts = attempts + {},"
+                " applied = {}::jsonb WHERE id = {}",
+                elapsed,
+                outcome.attempts,
+                json_list(outcome.applied),
+                record_id,
             )
+        batch.flush()
 
 
-def run_steps(conn: BaseDatabaseWrapper, cursor, migration: CompiledMigration) -> None:
-    """Execute the migration's SQL and live operations in order."""
+def run_steps(conn: BaseDatabaseWrapper, batch: Batch, migration: CompiledMigration) -> bool:
+    """Queue the migration's SQL and run its live operations in order; True if any ran."""
     editor = None
     for step in migration.steps:
         if isinstance(step, SqlStep):
             for statement in step.statements:
-                cursor.execute(statement)
+                batch.add(statement)
         elif isinstance(step, OperationStep):
+            batch.flush()  # the operation must see everything before it
             if editor is None:
                 editor = conn.schema_editor(atomic=False)
                 editor.__enter__()
             run_operation(editor, step)
     if editor is not None:
         editor.__exit__(None, None, None)  # runs deferred SQL, as Django's executor would
+    return editor is not None
 
 
 def run_operation(editor, step: OperationStep) -> None:
@@ -144,18 +172,16 @@ def run_operation(editor, step: OperationStep) -> None:
         step.operation.database_forwards(step.app_label, editor, step.from_state, step.to_state)
 
 
-def record_history(cursor, migration: CompiledMigration) -> None:
+def record_history(batch: Batch, migration: CompiledMigration) -> None:
     """Write (or remove) the django_migrations rows exactly as Django's recorder would."""
-    keys = [(migration.app_label, migration.name), *migration.replaces]
-    for app_label, name in keys:
+    for app_label, name in [(migration.app_label, migration.name), *migration.replaces]:
         if migration.backwards:
-            cursor.execute(
-                "DELETE FROM django_migrations WHERE app = %s AND name = %s", [app_label, name]
-            )
+            batch.add("DELETE FROM django_migrations WHERE app = {} AND name = {}", app_label, name)
         else:
-            cursor.execute(
-                "INSERT INTO django_migrations (app, name, applied) VALUES (%s, %s, now())",
-                [app_label, name],
+            batch.add(
+                "INSERT INTO django_migrations (app, name, applied) VALUES ({}, {}, now())",
+                app_label,
+                name,
             )
 
 
