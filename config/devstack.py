@@ -132,6 +132,8 @@ def process_env(extra: dict[str, str], **overrides: str) -> dict[str, str]:
     env = {**os.environ, **extra, **overrides}
     env.setdefault("DEBUG", "1")
     env.setdefault("PYTHONUNBUFFERED", "1")
+    env.setdefault("APP_DB_ROLE", "devcontext_app")
+    env.setdefault("APP_DB_PASSWORD", "devcontext-dev")  # local role only, like the demo users
     return env
 
 
@@ -149,6 +151,57 @@ def wait_for_http(url: str, host: str, timeout: float = 60) -> bool:
     return False
 
 
+def app_role_url(owner_url: str, role: str, password: str) -> str:
+    """Return `owner_url` with the application role's credentials instead of the owner's."""
+    import urllib.parse
+
+    parts = urllib.parse.urlsplit(owner_url)
+    host = parts.netloc.rpartition("@")[2]
+    auth = f"{urllib.parse.quote(role, safe='')}:{urllib.parse.quote(password, safe='')}"
+    return urllib.parse.urlunsplit(parts._replace(netloc=f"{auth}@{host}"))
+
+
+def serving_env(env: dict[str, str]) -> dict[str, str]:
+    """Return the environment of web and worker: DATABASE_URL is the application role.
+
+    `setup_db_roles` (run as the owner) manages that role; the owner stays in
+    DATABASE_OWNER_URL. When DATABASE_OWNER_URL is set, both roles are configured already.
+    """
+    if env.get("DATABASE_OWNER_URL"):
+        return env
+    owner_url = env["DATABASE_URL"]
+    role, password = env["APP_DB_ROLE"], env["APP_DB_PASSWORD"]
+    return {
+        **env,
+        "DATABASE_OWNER_URL": owner_url,
+        "DATABASE_URL": app_role_url(owner_url, role, password),
+    }
+
+
+def celery_worker(queue: str, *, env: dict[str, str]) -> subprocess.Popen:
+    """Start a Celery worker (2 processes) consuming `queue`."""
+    return subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "celery",
+            "-A",
+            "config.celery_app",
+            "worker",
+            "-Q",
+            queue,
+            "-n",
+            f"{queue}@%h",
+            "--loglevel",
+            "INFO",
+            "--concurrency",
+            "2",
+        ],
+        cwd=BASE_DIR,
+        env=env,
+    )
+
+
 def run(port: int) -> int:
     """Bring the whole product up locally and block until Ctrl-C."""
     with services() as service_env:
@@ -156,29 +209,17 @@ def run(port: int) -> int:
         manage("migrate_schemas", "--shared", env=env)
         manage("migrate_schemas", env=env)
         manage("setup_demo", "--port", str(port), env=env)
+        manage("setup_db_roles", env=env)  # as the owner: the role web and worker serve as
+        serving = serving_env(env)
         children = [
-            subprocess.Popen(  # noqa: S603 - our own interpreter and arguments
-                [
-                    sys.executable,
-                    "-m",
-                    "celery",
-                    "-A",
-                    "config.celery_app",
-                    "worker",
-                    "--loglevel",
-                    "INFO",
-                    "--concurrency",
-                    "2",
-                    "--pool",
-                    "prefork",
-                ],
-                cwd=BASE_DIR,
-                env={**env, "DJANGO_DB_ROLE": "owner"},
-            ),
-            subprocess.Popen(  # noqa: S603
+            # Tenant-scoped tasks run as the application role, on the default queue.
+            celery_worker("celery", env={**serving, "DJANGO_DB_ROLE": "app"}),
+            # Onboarding and fleet migrations need DDL: the owner role, on the operator queue.
+            celery_worker("operator", env={**serving, "DJANGO_DB_ROLE": "owner"}),
+            subprocess.Popen(
                 [sys.executable, "manage.py", "runserver", f"127.0.0.1:{port}", "--noreload"],
                 cwd=BASE_DIR,
-                env={**env, "DJANGO_DB_ROLE": "app"},
+                env={**serving, "DJANGO_DB_ROLE": "app"},
             ),
         ]
         base = env.get("TENANT_BASE_DOMAIN", "localhost")

@@ -39,6 +39,7 @@ SHARED_APPS = [
     "shared_apps.accounts",
     "shared_apps.migrator",
     "shared_apps.audit",
+    "rls",
     "django_tenants",
     "django.contrib.contenttypes",
     "django.contrib.auth",
@@ -69,6 +70,8 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 MIDDLEWARE = [
     # Health first: probes must answer whatever Host header they carry.
     "config.health.HealthCheckMiddleware",
+    # Refuse oversized bodies (413) before any middleware or parser reads them.
+    "config.api.middleware.RequestBodyLimitMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "shared_apps.tenants.middleware.TenantRoutingMiddleware",
@@ -112,9 +115,14 @@ if DATABASE_ROLE not in {"app", "owner"}:
 DATABASES = {
     "default": env.db_url_config(DATABASE_OWNER_URL if DATABASE_ROLE == "owner" else DATABASE_URL),
 }
-DATABASES["default"]["ENGINE"] = "django_tenants.postgresql_backend"
+# django-tenants' backend plus the per-transaction RLS tenant context (see rls/backend/base.py).
+DATABASES["default"]["ENGINE"] = "rls.backend"
 DATABASES["default"]["CONN_MAX_AGE"] = env.int("CONN_MAX_AGE", default=0)
 DATABASE_ROUTERS = ["django_tenants.routers.TenantSyncRouter"]
+# The application role `manage.py setup_db_roles` creates when DATABASE_URL names the owner
+# (development); otherwise DATABASE_URL's user and password are the application role.
+APP_DB_ROLE = env("APP_DB_ROLE", default="devcontext_app")
+APP_DB_PASSWORD = env("APP_DB_PASSWORD", default="")
 
 # --- Celery -----------------------------------------------------------------------------------
 
@@ -128,6 +136,9 @@ CELERY_TASK_ALWAYS_EAGER = env.bool("CELERY_TASK_ALWAYS_EAGER", default=False)
 # Operator work (fleet migrations, onboarding) needs DDL: it goes to the `operator` queue, whose
 # workers run as the owner role; tenant-scoped tasks stay on `celery` with the application role.
 CELERY_TASK_ROUTES = {"fleet.*": {"queue": "operator"}, "onboarding.*": {"queue": "operator"}}
+# Redis redelivers an unacknowledged task (worker killed) after `visibility_timeout` seconds;
+# JSON, e.g. {"visibility_timeout": 3600}. Keep it above the longest task.
+CELERY_BROKER_TRANSPORT_OPTIONS = env.json("CELERY_BROKER_TRANSPORT_OPTIONS", default={})
 
 # --- Auth, i18n, static -----------------------------------------------------------------------
 
@@ -147,6 +158,47 @@ STORAGES = {
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedStaticFilesStorage"},
 }
 WHITENOISE_USE_FINDERS = DEBUG
+
+# --- REST API (see README "API") ----------------------------------------------------------
+
+# Request bodies larger than this get 413 before they are read.
+API_MAX_BODY_BYTES = env.int("API_MAX_BODY_BYTES", default=1024 * 1024)
+REST_FRAMEWORK = {
+    "DEFAULT_AUTHENTICATION_CLASSES": [
+        "shared_apps.accounts.authentication.BearerTokenAuthentication",
+        "rest_framework.authentication.SessionAuthentication",
+    ],
+    "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
+    "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
+    "DEFAULT_PAGINATION_CLASS": "config.api.pagination.DefaultPagination",
+    "PAGE_SIZE": 50,
+    "DEFAULT_FILTER_BACKENDS": [
+        "django_filters.rest_framework.DjangoFilterBackend",
+        "rest_framework.filters.SearchFilter",
+        "rest_framework.filters.OrderingFilter",
+    ],
+    "DEFAULT_SCHEMA_CLASS": "config.api.schema.TenantAutoSchema",
+    "EXCEPTION_HANDLER": "config.api.exceptions.api_exception_handler",
+    "TEST_REQUEST_DEFAULT_FORMAT": "json",
+}
+SPECTACULAR_SETTINGS = {
+    "TITLE": "Dev Context API",
+    "DESCRIPTION": (
+        "On an organisation's host (`<slug>.<base domain>`): its projects, tasks, sessions, "
+        "documents and access. On the base domain: the operator API. Authenticate with "
+        "`Authorization: Bearer <key>` (POST /api/auth/token/ on the organisation's host)."
+    ),
+    "VERSION": "1.0.0",
+    "SERVE_INCLUDE_SCHEMA": False,
+    "COMPONENT_SPLIT_REQUEST": True,
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "config.api.schema.shown_once_fields_are_optional",
+    ],
+}
 
 # Fleet migrator (migrate_schemas): parallel workers, the most connections a run may hold, and
 # the per-tenant transaction's timeouts (a tenant that waits on a lock longer is retried).

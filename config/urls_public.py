@@ -5,7 +5,9 @@ from django.urls import include, path
 from config.admin_sites import public_admin
 
 urlpatterns = [
+    path("api/tenants/", include("shared_apps.tenants.api.urls")),
     path("api/migrations/", include("shared_apps.migrator.urls")),
+    path("api/", include("config.api.urls_public")),
     path("admin/", public_admin.urls),
 ]
 

@@ -1,10 +1,11 @@
 """URLs of a tenant host (<slug>.<TENANT_BASE_DOMAIN>): the tenant's admin and API."""
 
-from django.urls import path
+from django.urls import include, path
 
 from config.admin_sites import tenant_admin
 
 urlpatterns = [
+    path("api/", include("config.api.urls_tenant")),
     path("admin/", tenant_admin.urls),
 ]
 

@@ -8,6 +8,7 @@ from config.celery_app import app
 from shared_apps.accounts.models import Membership, Role, User
 from shared_apps.tenants.models import Domain, Tenant
 from shared_apps.tenants.services import schema_exists, tenant_create
+from shared_apps.tenants.template import template_get
 from shared_apps.tenants.validation import schema_name_for_slug
 
 SESSION_TENANTS = {"acme": "Acme Inc.", "globex": "Globex Corporation"}
@@ -47,6 +48,8 @@ def django_db_setup(django_db_setup, django_db_blocker):
         for slug in SESSION_TENANTS:
             ensure_session_tenant(slug)
         connection.set_schema_to_public()
+        # The tenant template must be committed (pg_dump reads it): build it outside any test.
+        template_get()
 
 
 @pytest.fixture

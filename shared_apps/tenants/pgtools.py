@@ -48,6 +48,10 @@ def libpq_env() -> dict[str, str]:
     for var, key in mapping.items():
         if db.get(key):
             env[var] = str(db[key])
+    # A socket directory given as ?host=/dir (the embedded PostgreSQL) lands in OPTIONS.
+    for var, key in {"PGHOST": "host", "PGPORT": "port"}.items():
+        if not db.get(var[2:]) and db.get("OPTIONS", {}).get(key):
+            env[var] = str(db["OPTIONS"][key])
     env["PGDATABASE"] = db["NAME"]
     return env
 
@@ -65,3 +69,47 @@ def dump_schema(schema_name: str, *, label: str) -> Path:
         capture_output=True,
     )
     return path
+
+
+def dump_schema_name(path: Path) -> str:
+    """Return the one schema a custom-format dump (pg_dump --schema) contains."""
+    result = subprocess.run(
+        [find_pg_tool("pg_restore"), "--list", str(path)],
+        env=libpq_env(),
+        check=False,
+        capture_output=True,
+        text=True,
+    )
+    if result.returncode:
+        raise ValueError(f"{path} is not a pg_dump archive: {result.stderr.strip()}")
+    # TOC lines look like "123; 2615 16390 SCHEMA - t_acme owner".
+    schemas = re.findall(r"^\d+; \d+ \d+ SCHEMA - (\S+)", result.stdout, re.MULTILINE)
+    if len(schemas) != 1:
+        raise ValueError(f"{path} holds {len(schemas)} schemas; expected one tenant schema.")
+    return schemas[0]
+
+
+def restore_dump(path: Path) -> None:
+    """Restore a custom-format dump in one transaction (psql), stopping at the first error."""
+    script = subprocess.run(
+        [find_pg_tool("pg_restore"), "--no-owner", "--file", "-", str(path)],
+        env=libpq_env(),
+        check=False,
+        capture_output=True,
+        text=True,
+    )
+    if script.returncode:
+        raise RuntimeError(f"pg_restore cannot read {path}: {script.stderr.strip()}")
+    # pg_restore 17+ writes `SET transaction_timeout`, which older servers reject; the tools
+    # are the newest installed (pg_dump must not be older than the server), so drop it.
+    sql = re.sub(r"^SET transaction_timeout = .*$", "", script.stdout, flags=re.MULTILINE)
+    result = subprocess.run(
+        [find_pg_tool("psql"), "-X", "--quiet", "--single-transaction", "-v", "ON_ERROR_STOP=1"],
+        input=sql,
+        env=libpq_env(),
+        check=False,
+        capture_output=True,
+        text=True,
+    )
+    if result.returncode:
+        raise RuntimeError(f"Restoring {path} failed: {result.stderr.strip()}")

@@ -1,12 +1,32 @@
-"""Create and drop tenant schemas."""
+"""Create and drop tenant schemas: from the template (fast) or by running every migration."""
 
 from django.core.management import call_command
 from django.db import connection
 from django_tenants.management.commands.migrate_schemas import MigrateSchemasCommand
 
+from rls.roles import grant_schema_to_app_role
+from shared_apps.tenants.template import TenantTemplate, template_get, template_replay
 
-def schema_build(*, schema_name: str) -> None:
-    """Create the schema if missing and bring it to the current migrations; drop it on failure."""
+
+def schema_provision(*, schema_name: str, template: TenantTemplate | None = None) -> bool:
+    """Create `schema_name` from the template inside the caller's transaction.
+
+    Returns False (and changes nothing) when the schema already exists. Call it inside
+    `transaction.atomic()`: a failure then rolls the schema back entirely.
+    """
+    template = template or template_get()
+    if not create_schema_if_missing(schema_name):
+        return False
+    template_replay(template, schema_name)
+    return True
+
+
+def schema_build_by_migrations(*, schema_name: str) -> None:
+    """Create the schema if missing and run every migration in it (slow; the reference path).
+
+    This is what django-tenants does per tenant; provisioning uses the template instead, and
+    tests use this to prove both give the same catalog.
+    """
     created = create_schema_if_missing(schema_name)
     try:
         call_command(
@@ -27,6 +47,7 @@ def create_schema_if_missing(schema_name: str) -> bool:
         if cursor.fetchone():
             return False
         cursor.execute(f"CREATE SCHEMA {connection.ops.quote_name(schema_name)}")
+        grant_schema_to_app_role(schema_name, cursor)  # default privileges miss new schemas
     return True
 
 

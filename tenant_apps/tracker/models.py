@@ -51,6 +51,8 @@ class Task(TimestampedModel):
             models.Index(fields=["status", "assigned_to"], name="task_status_assignee_idx"),
             models.Index(fields=["due_date"], name="task_due_date_idx"),
             models.Index(fields=["closed_at"], name="task_closed_at_idx"),
+            # Lists are ordered newest first; without this every page sorts the whole table.
+            models.Index(fields=["-created_at"], name="task_created_at_idx"),
         ]
         constraints = [
             models.CheckConstraint(

@@ -78,6 +78,7 @@ class CeleryExecutor:
     def run(self, job: FleetJob, schemas: list[str], on_outcome: OnOutcome) -> None:
         """Queue chunks for `job.run_id`, then report outcomes as workers record them."""
         from celery import group
+
         from tasks.fleet import migrate_chunk
 
         assert job.run_id, "the Celery executor needs a recorded run"
@@ -97,6 +98,25 @@ class CeleryExecutor:
             if result.failed():
                 result.get(propagate=True)
             time.sleep(self.poll_seconds)
+
+
+class NoWorkerError(RuntimeError):
+    """No Celery worker consumes the operator queue."""
+
+
+def require_operator_worker() -> None:
+    """Fail fast instead of queueing work that no worker will ever take."""
+    from config.celery_app import app
+
+    for _attempt in range(3):  # a busy worker may answer late; ask again before giving up
+        replies = app.control.inspect(timeout=1.5).active_queues() or {}
+        if any(q["name"] == "operator" for queues in replies.values() for q in queues):
+            return
+    raise NoWorkerError(
+        "No Celery worker consumes the 'operator' queue. Start one with "
+        "`DJANGO_DB_ROLE=owner celery -A config.celery_app worker -Q operator`, "
+        "or use --executor parallel."
+    )
 
 
 def finished_outcomes(run_id: str, pending: set[str]) -> list[Outcome]:

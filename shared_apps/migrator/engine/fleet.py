@@ -8,7 +8,7 @@ from django.db import connection
 
 from shared_apps.migrator.engine import recorder
 from shared_apps.migrator.engine.compiler import CompiledMigration, PlanCompiler
-from shared_apps.migrator.engine.executors import get_executor
+from shared_apps.migrator.engine.executors import get_executor, require_operator_worker
 from shared_apps.migrator.engine.job import FleetJob
 from shared_apps.migrator.engine.lock import FleetLock, FleetLocked
 from shared_apps.migrator.engine.planner import FleetPlanner, Target, TenantGroup
@@ -114,6 +114,8 @@ def migrate_locked(request: FleetRequest, progress: Progress) -> FleetResult:
     progress("planned", groups=groups, current=result.current, skipped=result.skipped)
     if request.plan_only:
         return result
+    if request.executor == "celery":
+        require_operator_worker()  # before recording a run no worker would ever take
     run = resume_or_start(request)
     result.run = run
     if not groups:

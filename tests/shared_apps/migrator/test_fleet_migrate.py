@@ -181,3 +181,15 @@ def test_all_current_reads_state_in_one_query_and_touches_no_schema(fleet):
     assert "UNION ALL" in tenant_statements[0]
     assert "django_migrations" in tenant_statements[0]
     assert MigrationRun.objects.count() == runs_before
+
+
+def test_celery_executor_without_a_worker_says_how_to_start_one(fleet, celery_worker):
+    migrate("tracker", "0003", executor="standard")
+    runs_before = MigrationRun.objects.count()
+    celery_worker.stop()
+    try:
+        with pytest.raises(CommandError, match="No Celery worker consumes the 'operator' queue"):
+            migrate(executor="celery")
+    finally:
+        celery_worker.start()
+    assert MigrationRun.objects.count() == runs_before  # nothing recorded, nothing queued

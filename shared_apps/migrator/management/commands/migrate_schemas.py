@@ -9,7 +9,7 @@ from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError
 from django_tenants.management.commands.migrate_schemas import MigrateSchemasCommand
 
-from shared_apps.migrator.engine.executors import EXECUTORS
+from shared_apps.migrator.engine.executors import EXECUTORS, NoWorkerError
 from shared_apps.migrator.engine.fleet import FleetRequest, fleet_migrate
 from shared_apps.migrator.engine.lock import FleetLocked
 from shared_apps.migrator.engine.planner import Target
@@ -132,7 +132,7 @@ class Command(BaseCommand):
         started = time.monotonic()
         try:
             result = fleet_migrate(request, renderer)
-        except FleetLocked as exc:
+        except (FleetLocked, NoWorkerError) as exc:
             raise CommandError(str(exc)) from exc
         except ValueError as exc:
             raise CommandError(str(exc)) from exc

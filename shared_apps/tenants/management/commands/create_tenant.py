@@ -1,8 +1,9 @@
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError
 
 from shared_apps.tenants.models import Tenant
-from shared_apps.tenants.services import tenant_create
+from shared_apps.tenants.services import tenant_create, tenant_onboard, tenant_url
 
 
 def validation_message(exc: ValidationError) -> str:
@@ -12,19 +13,38 @@ def validation_message(exc: ValidationError) -> str:
 
 
 class Command(BaseCommand):
-    help = "Create a tenant: validate the slug, build its schema, domain and owner membership."
+    help = (
+        "Create a tenant: validate the slug, build its schema from the template, add its domain "
+        "and owner membership. Synchronous by default; --async queues it on Celery."
+    )
 
     def add_arguments(self, parser):
         parser.add_argument("--slug", required=True, help="Subdomain and schema key, e.g. acme.")
         parser.add_argument("--name", required=True, help="Display name, e.g. 'Acme Inc.'.")
         parser.add_argument("--owner-email", help="Email of the tenant's owner (created if new).")
         parser.add_argument("--plan", default=Tenant.Plan.FREE, choices=Tenant.Plan.values)
+        parser.add_argument(
+            "--async",
+            action="store_true",
+            dest="queue",
+            help="Register the tenant and queue its provisioning on the Celery operator queue.",
+        )
 
-    def handle(self, *args, slug, name, owner_email, plan, **options):
+    def handle(self, *args, slug, name, owner_email, plan, queue, **options):
+        service = tenant_onboard if queue else tenant_create
         try:
-            tenant = tenant_create(slug=slug, name=name, owner_email=owner_email, plan=plan)
+            tenant = service(slug=slug, name=name, owner_email=owner_email, plan=plan)
         except ValidationError as exc:
             raise CommandError(f"Cannot create tenant '{slug}': {validation_message(exc)}") from exc
+        if queue:
+            queued = f"Queued provisioning of tenant {tenant.slug} ({tenant.status})."
+            self.stdout.write(self.style.SUCCESS(queued))
+            self.stdout.write(
+                "Watch it: GET "
+                f"http://{settings.TENANT_BASE_DOMAIN}/api/tenants/{tenant.slug}/ (operator token),"
+                f" or the Tenants page of the operators' admin. It will serve {tenant_url(tenant)}"
+            )
+            return
         self.stdout.write(
             self.style.SUCCESS(f"Created tenant {tenant.slug} (schema {tenant.schema_name}).")
         )

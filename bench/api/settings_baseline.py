@@ -1,0 +1,16 @@
+"""Settings for the unscoped baseline: the real settings with host routing replaced by a fixed
+schema and django-tenants' plain backend (no per-transaction RLS context)."""
+
+import os
+
+from config.settings import *  # noqa: F403
+from config.settings import DATABASES, MIDDLEWARE
+
+BENCH_FIXED_TENANT = os.environ.get("BENCH_FIXED_TENANT", "bench")
+MIDDLEWARE = [
+    "bench.api.baseline.FixedSchemaMiddleware"
+    if name == "shared_apps.tenants.middleware.TenantRoutingMiddleware"
+    else name
+    for name in MIDDLEWARE
+]
+DATABASES["default"]["ENGINE"] = "django_tenants.postgresql_backend"

@@ -1,0 +1,1 @@
+"""What every DRF endpoint shares: pagination, errors, the permission matrix, base viewsets."""

@@ -1,0 +1,1 @@
+"""Database backend: django-tenants' PostgreSQL backend plus the per-transaction RLS context."""

@@ -1,0 +1,164 @@
+"""django-tenants' DatabaseWrapper that makes every transaction carry the RLS tenant context.
+
+Before each statement (an execute wrapper installed on every connection):
+- inside a transaction (an atomic block, or one already open): when the transaction does not
+  carry the wanted context yet, `SELECT set_config(..., true)` first, once per transaction;
+- in autocommit mode: a statement that reads or writes rows runs in a short transaction,
+  `BEGIN; set_config(..., true)`, the statement, `COMMIT` — so the setting dies with it.
+`set_config(..., true)` is transaction-local (PostgreSQL reverts it at COMMIT/ROLLBACK), which is
+what makes this safe behind PgBouncer transaction pooling: no context outlives its transaction.
+The wanted context is `rls.tenant_scope`'s tenant, else django-tenants' current tenant
+(`connection.set_tenant`: middleware, tenant_context, schema_context, tenant-aware Celery tasks),
+else none ('' → the RLS tables look empty).
+"""
+
+import contextlib
+import re
+from collections.abc import Callable
+from typing import Any
+
+from django.conf import settings
+from django_tenants.postgresql_backend import base as tenants_base
+from django_tenants.utils import get_public_schema_name
+from psycopg.pq import TransactionStatus
+
+from rls.context import NO_CONTEXT, Context, prologue_sql
+
+IDLE, INTRANS = TransactionStatus.IDLE, TransactionStatus.INTRANS
+# After ROLLBACK TO SAVEPOINT we cannot know whether the context survived: set it again.
+UNKNOWN: Context = ("?", False)
+# Statements that read or write rows. Others (SET, DDL, VACUUM, CREATE INDEX CONCURRENTLY…)
+# never need the context, and some cannot run inside the transaction it would need.
+ROW_STATEMENTS = frozenset(
+    {"SELECT", "INSERT", "UPDATE", "DELETE", "WITH", "MERGE", "VALUES", "TABLE", "DECLARE"}
+    | {"COPY", "EXPLAIN"}
+)
+FIRST_WORD = re.compile(r"[\s(]*(\w+)")
+
+
+def reads_rows(sql: object) -> bool:
+    """Return whether `sql` may touch table rows (unknown objects count as yes)."""
+    if not isinstance(sql, str):
+        return True
+    match = FIRST_WORD.match(sql)
+    return match is None or match.group(1).upper() in ROW_STATEMENTS
+
+
+class DatabaseWrapper(tenants_base.DatabaseWrapper):
+    """PostgreSQL with django-tenants' search_path switching and the RLS tenant context."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        """Set up the RLS state, then install the execute wrapper on this connection."""
+        self.rls_scopes: list[str] = []  # rls.tenant_scope stack
+        self.rls_operator_depth = 0  # rls.operator_scope nesting
+        self._rls_tenant_id: str | None = ""  # None: a bare schema, looked up on first use
+        self._rls_in_transaction: Context = NO_CONTEXT
+        super().__init__(*args, **kwargs)
+        self.execute_wrappers.append(self._rls_execute)
+
+    def set_tenant(self, tenant: Any, include_public: bool = True) -> None:
+        """Select `tenant`'s schema (django-tenants) and remember its id for the RLS context."""
+        super().set_tenant(tenant, include_public)
+        if self.schema_name == get_public_schema_name():
+            self._rls_tenant_id = ""
+        else:
+            pk = getattr(tenant, "pk", None)
+            self._rls_tenant_id = None if pk is None else str(pk)
+
+    def rls_context(self) -> Context:
+        """Return the context the next statement must run with."""
+        tenant_id = self.rls_scopes[-1] if self.rls_scopes else self._rls_tenant_id
+        if tenant_id is None:
+            tenant_id = self._schema_tenant_id()
+        return (tenant_id, self.rls_operator_depth > 0)
+
+    def _rls_execute(
+        self, execute: Callable[..., Any], sql: Any, params: Any, many: bool, context: dict
+    ) -> Any:
+        """Run one statement in a transaction that carries the wanted context."""
+        raw = self.connection
+        status = raw.info.transaction_status  # read first: a schema lookup may open one
+        wanted = self.rls_context()
+        if status == IDLE and raw.autocommit:
+            if wanted == NO_CONTEXT or not reads_rows(sql):
+                return execute(sql, params, many, context)
+            return self._in_short_transaction(wanted, execute, sql, params, many, context)
+        if status == IDLE:  # this statement opens a new transaction: it carries nothing yet
+            self._rls_in_transaction = NO_CONTEXT
+        if wanted != self._rls_in_transaction and status in (IDLE, INTRANS):
+            with self.wrap_database_errors:
+                raw.execute(prologue_sql(wanted))
+            self._rls_in_transaction = wanted
+        return execute(sql, params, many, context)
+
+    def _in_short_transaction(
+        self,
+        wanted: Context,
+        execute: Callable[..., Any],
+        sql: Any,
+        params: Any,
+        many: bool,
+        context: dict,
+    ) -> Any:
+        """Run one autocommit statement inside BEGIN; set_config; …; COMMIT."""
+        raw = self.connection
+        with self.wrap_database_errors:
+            raw.execute(f"BEGIN; {prologue_sql(wanted)}")  # one round trip
+        try:
+            result = execute(sql, params, many, context)
+        except BaseException:
+            with contextlib.suppress(Exception):
+                raw.execute("ROLLBACK")
+            raise
+        with self.wrap_database_errors:
+            raw.execute("COMMIT")
+        return result
+
+    def _schema_tenant_id(self) -> str:
+        """Look up the tenant of a schema selected by name only (schema_context)."""
+        raw = self.connection
+        if raw.info.transaction_status not in (IDLE, INTRANS):
+            return ""  # an aborted transaction: fail closed, try again next time
+        table = f"public.{self._tenant_table()}"
+        with self.wrap_database_errors:
+            # to_regclass first: during the first migrations the tenant table may not exist.
+            row = raw.execute("SELECT to_regclass(%s) IS NOT NULL", [table]).fetchone()
+            if row and row[0]:
+                row = raw.execute(
+                    f"SELECT id FROM {table} WHERE schema_name = %s", [self.schema_name]
+                ).fetchone()
+            else:
+                row = None
+        self._rls_tenant_id = str(row[0]) if row else ""
+        return self._rls_tenant_id
+
+    @staticmethod
+    def _tenant_table() -> str:
+        """Return the db_table of TENANT_MODEL."""
+        from django.apps import apps
+
+        return apps.get_model(settings.TENANT_MODEL)._meta.db_table
+
+    # The transaction ends or rewinds: forget what it carried. After the SQL ran, never before:
+    # ROLLBACK TO SAVEPOINT goes through the execute wrapper too, and would otherwise be preceded
+    # by a set_config that the rollback itself undoes.
+    def _commit(self) -> None:
+        """Commit; the next transaction starts without context."""
+        try:
+            return super()._commit()
+        finally:
+            self._rls_in_transaction = NO_CONTEXT
+
+    def _rollback(self) -> None:
+        """Roll back; the next transaction starts without context."""
+        try:
+            return super()._rollback()
+        finally:
+            self._rls_in_transaction = NO_CONTEXT
+
+    def _savepoint_rollback(self, sid: str) -> None:
+        """Roll back to a savepoint; the context must be set again."""
+        try:
+            return super()._savepoint_rollback(sid)
+        finally:
+            self._rls_in_transaction = UNKNOWN

@@ -1,0 +1,63 @@
+"""The per-transaction tenant context: what `app.current_tenant_id` should be, and scopes.
+
+The database backend (`rls.backend`) reads `wanted_context()` before every statement and makes
+the transaction carry it (`set_config(..., true)`, i.e. transaction-local), so a pooled
+connection never carries one request's tenant into the next (PgBouncer transaction pooling).
+"""
+
+import contextlib
+import uuid
+from collections.abc import Iterator
+from typing import Any
+
+from django.db import DEFAULT_DB_ALIAS, connections
+
+# (tenant id or '', operator scope on?) — NO_CONTEXT is what a fresh transaction has.
+Context = tuple[str, bool]
+NO_CONTEXT: Context = ("", False)
+
+
+def tenant_id_of(tenant: Any) -> str:
+    """Return the canonical UUID text of a Tenant, UUID or string ('' for None)."""
+    if tenant is None:
+        return ""
+    value = getattr(tenant, "pk", tenant)
+    return str(value if isinstance(value, uuid.UUID) else uuid.UUID(str(value)))
+
+
+def prologue_sql(context: Context) -> str:
+    """Return the statement that sets `context` for the current transaction only."""
+    tenant_id, operator = context
+    tenant_id = tenant_id and str(uuid.UUID(tenant_id))  # re-validated: inlined as a literal
+    return (
+        f"SELECT set_config('app.current_tenant_id', '{tenant_id}', true),"
+        f" set_config('app.operator_scope', '{'on' if operator else 'off'}', true)"
+    )
+
+
+@contextlib.contextmanager
+def tenant_scope(tenant: Any, *, using: str = DEFAULT_DB_ALIAS) -> Iterator[None]:
+    """Make queries in the block see `tenant`'s rows of the RLS tables (None: no tenant).
+
+    Overrides the tenant django-tenants selected (it does not change the search_path).
+    """
+    connection: Any = connections[using]  # rls.backend's DatabaseWrapper
+    connection.rls_scopes.append(tenant_id_of(tenant))
+    try:
+        yield
+    finally:
+        connection.rls_scopes.pop()
+
+
+@contextlib.contextmanager
+def operator_scope(*, using: str = DEFAULT_DB_ALIAS) -> Iterator[None]:
+    """DANGER: let the block see operator tokens (ApiToken rows with tenant_id NULL).
+
+    Only the base domain's operator authentication may use this; it reveals no tenant's rows.
+    """
+    connection: Any = connections[using]
+    connection.rls_operator_depth += 1
+    try:
+        yield
+    finally:
+        connection.rls_operator_depth -= 1

@@ -1,0 +1,18 @@
+"""What the current tenant context can see: for tests and for checking a worker or a pod."""
+
+from django.db import connection
+
+
+def tenant_visibility() -> dict:
+    """Return the backend pid, role, schema and the tenant ids of the visible memberships."""
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_backend_pid(), current_user")
+        pid, role = cursor.fetchone()
+        cursor.execute("SELECT DISTINCT tenant_id::text FROM accounts_membership ORDER BY 1")
+        tenants = [row[0] for row in cursor.fetchall()]
+    return {
+        "pid": pid,
+        "role": role,
+        "schema": getattr(connection, "schema_name", "public"),
+        "tenants": tenants,
+    }

@@ -1,0 +1,177 @@
+"""The tenant's memberships, API tokens and invitations; `/api/me/`; `POST /api/auth/token/`."""
+
+from django.contrib.auth import authenticate
+from drf_spectacular.utils import OpenApiResponse, extend_schema
+from rest_framework import exceptions, mixins, status, viewsets
+from rest_framework.permissions import AllowAny
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from config.api.permissions import OWNER, request_role
+from config.api.viewsets import TenantViewSetMixin, audit_context
+from shared_apps.accounts import access, selectors
+from shared_apps.accounts.api.serializers import (
+    ApiTokenSerializer,
+    InvitationSerializer,
+    MembershipSerializer,
+    MeSerializer,
+    TokenRequestSerializer,
+)
+from shared_apps.accounts.models import Role
+from shared_apps.audit.services import AuditContext
+
+INVALID_CREDENTIALS = "Invalid email or password, or not a member of this organisation."
+
+
+class MembershipViewSet(TenantViewSetMixin, viewsets.ModelViewSet):
+    """Who belongs to the organisation with which role. Owners add (by email of an existing
+    user), change and remove members; the last owner cannot be demoted or removed."""
+
+    resource = "memberships"
+    serializer_class = MembershipSerializer
+    filterset_fields = ["role"]
+    search_fields = ["user__email", "user__full_name"]
+
+    def get_queryset(self):
+        if getattr(self, "swagger_fake_view", False):
+            return MembershipSerializer.Meta.model.objects.none()
+        return selectors.membership_list(tenant=self.request.tenant)
+
+    def perform_create(self, serializer):
+        data = serializer.validated_data
+        serializer.instance = access.membership_add(
+            audit=self.audit_context(),
+            email=data["user"]["email"],
+            role=data.get("role", Role.MEMBER),
+        )
+
+    def perform_update(self, serializer):
+        instance = serializer.instance
+        serializer.instance = access.membership_update(
+            audit=self.audit_context(),
+            instance=instance,
+            role=serializer.validated_data.get("role", instance.role),
+        )
+
+    def perform_destroy(self, instance):
+        access.membership_remove(audit=self.audit_context(), instance=instance)
+
+
+class ApiTokenViewSet(
+    TenantViewSetMixin,
+    mixins.CreateModelMixin,
+    mixins.ListModelMixin,
+    mixins.RetrieveModelMixin,
+    mixins.DestroyModelMixin,
+    viewsets.GenericViewSet,
+):
+    """API tokens for this organisation. The key is returned once, on creation; DELETE revokes
+    (the token stays listed with `revoked_at`)."""
+
+    resource = "tokens"
+    serializer_class = ApiTokenSerializer
+    filterset_fields = ["user"]
+
+    def get_queryset(self):
+        if getattr(self, "swagger_fake_view", False):
+            return ApiTokenSerializer.Meta.model.objects.none()
+        return selectors.api_token_list(
+            tenant=self.request.tenant,
+            user=self.request.user,
+            include_everyones=request_role(self.request) == OWNER,
+        )
+
+    def perform_create(self, serializer):
+        token, key = access.api_token_issue(audit=self.audit_context(), **serializer.validated_data)
+        token.key = key
+        serializer.instance = token
+
+    def perform_destroy(self, instance):
+        access.api_token_revoke(audit=self.audit_context(), instance=instance)
+
+
+class InvitationViewSet(
+    TenantViewSetMixin,
+    mixins.CreateModelMixin,
+    mixins.ListModelMixin,
+    mixins.RetrieveModelMixin,
+    mixins.DestroyModelMixin,
+    viewsets.GenericViewSet,
+):
+    """Invitations to join the organisation; the token is returned once. Only owners invite
+    owners. `expires_at` defaults to seven days from now; DELETE withdraws an invitation."""
+
+    resource = "invitations"
+    serializer_class = InvitationSerializer
+    filterset_fields = ["role", "email"]
+
+    def get_queryset(self):
+        if getattr(self, "swagger_fake_view", False):
+            return InvitationSerializer.Meta.model.objects.none()
+        return selectors.invitation_list(tenant=self.request.tenant)
+
+    def perform_create(self, serializer):
+        invitation, key = access.invitation_create(
+            audit=self.audit_context(),
+            inviter_role=request_role(self.request),
+            **serializer.validated_data,
+        )
+        invitation.token = key
+        serializer.instance = invitation
+
+    def perform_destroy(self, instance):
+        access.invitation_revoke(audit=self.audit_context(), instance=instance)
+
+
+class MeView(TenantViewSetMixin, APIView):
+    """The caller: their user and role in this organisation."""
+
+    resource = "me"
+
+    @extend_schema(responses=MeSerializer)
+    def get(self, request):
+        user, tenant = request.user, request.tenant
+        data = {
+            "id": user.pk,
+            "email": user.email,
+            "full_name": user.full_name,
+            "role": request_role(request),
+            "tenant": {"id": tenant.pk, "slug": tenant.slug, "name": tenant.name},
+        }
+        return Response(MeSerializer(data).data)
+
+
+class AuthTokenView(APIView):
+    """Exchange the email and password of a member of this organisation for an API token.
+
+    The key is in the response once; send it as `Authorization: Bearer <key>` on this host.
+    Wrong credentials and non-members get the same 401, never saying which part was wrong.
+    """
+
+    authentication_classes: list = []
+    permission_classes = [AllowAny]
+
+    def get_authenticate_header(self, request):
+        return "Bearer"
+
+    @extend_schema(
+        request=TokenRequestSerializer,
+        responses={201: ApiTokenSerializer, 400: OpenApiResponse(description="Missing fields.")},
+        auth=[],
+    )
+    def post(self, request):
+        tenant = getattr(request._request, "tenant", None)
+        serializer = TokenRequestSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        data = serializer.validated_data
+        user = authenticate(
+            request._request, email=data["email"].lower(), password=data["password"]
+        )
+        if user is None or tenant is None or not user.is_active:
+            raise exceptions.AuthenticationFailed(INVALID_CREDENTIALS)
+        if selectors.membership_role_get(user=user, tenant=tenant) is None:
+            raise exceptions.AuthenticationFailed(INVALID_CREDENTIALS)
+        audit = AuditContext(tenant=tenant, actor=user, ip=audit_context(request).ip)
+        token, key = access.api_token_issue(audit=audit, name=data["name"])
+        token.key = key
+        return Response(ApiTokenSerializer(token).data, status=status.HTTP_201_CREATED)

@@ -1,0 +1,103 @@
+"""Writes to the audit trail: one `AuditEvent` per change, inside the change's transaction."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from django.db import models, transaction
+
+from shared_apps.audit.models import AuditEvent
+
+
+@dataclass(frozen=True)
+class AuditContext:
+    """Who is acting, in which tenant, from where: what every audited service needs."""
+
+    tenant: Any
+    actor: Any = None
+    ip: str | None = None
+
+    @property
+    def actor_id(self):
+        return getattr(self.actor, "pk", None)
+
+
+def audit_record(
+    *,
+    tenant,
+    actor,
+    action: str,
+    target: models.Model | tuple[str, Any] | None = None,
+    payload: dict | None = None,
+    ip: str | None = None,
+) -> AuditEvent:
+    """Record `actor` doing `action` to `target` in `tenant`.
+
+    Call it from inside the service's `transaction.atomic` block, so the audit row commits or
+    rolls back with the change it describes. `target` is a model instance or a
+    `(type, id)` pair; `actor` is a User or None for the system.
+    """
+    if isinstance(target, models.Model):
+        target_type, target_id = target._meta.label_lower, target.pk
+    elif target is not None:
+        target_type, target_id = target
+    else:
+        target_type, target_id = "", ""
+    actor = actor if getattr(actor, "is_authenticated", False) else None
+    return AuditEvent.objects.create(
+        tenant=tenant,
+        actor=actor,
+        action=action,
+        target_type=target_type,
+        target_id=str(target_id or ""),
+        payload=payload or {},
+        ip=ip or None,
+    )
+
+
+@transaction.atomic
+def audited_create(*, audit: AuditContext, model: type[models.Model], action: str, **fields):
+    """Create a `model` row from `fields` and audit it as `action`."""
+    instance = model.objects.create(**fields)
+    audit_record(
+        tenant=audit.tenant,
+        actor=audit.actor,
+        action=action,
+        target=instance,
+        payload={"fields": sorted(fields)},
+        ip=audit.ip,
+    )
+    return instance
+
+
+@transaction.atomic
+def audited_update(*, audit: AuditContext, instance: models.Model, action: str, **fields):
+    """Set `fields` on `instance`, save only what changed, and audit the changed names."""
+    changed = {}
+    for name, value in fields.items():
+        if getattr(instance, name) != value:
+            setattr(instance, name, value)
+            changed[name] = True
+    if changed:
+        update_fields = list(changed)
+        if any(f.name == "updated_at" for f in instance._meta.concrete_fields):
+            update_fields.append("updated_at")
+        instance.save(update_fields=update_fields)
+    audit_record(
+        tenant=audit.tenant,
+        actor=audit.actor,
+        action=action,
+        target=instance,
+        payload={"changed": sorted(changed)},
+        ip=audit.ip,
+    )
+    return instance
+
+
+@transaction.atomic
+def audited_delete(*, audit: AuditContext, instance: models.Model, action: str) -> None:
+    """Delete `instance` and audit it as `action` (the audit row keeps its type and id)."""
+    target = (instance._meta.label_lower, instance.pk)
+    instance.delete()
+    audit_record(tenant=audit.tenant, actor=audit.actor, action=action, target=target, ip=audit.ip)

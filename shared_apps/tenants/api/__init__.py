@@ -1,0 +1,1 @@
+"""The operator API of the base domain: onboard tenants and follow their provisioning."""
