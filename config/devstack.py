@@ -137,11 +137,11 @@ def process_env(extra: dict[str, str], **overrides: str) -> dict[str, str]:
     return env
 
 
-def wait_for_http(url: str, host: str, timeout: float = 60) -> bool:
+def wait_for_http(url: str, host: str, timeout: float = 60, stop=None) -> bool:
     import urllib.request
 
     deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
+    while time.monotonic() < deadline and not (stop and stop.requested):
         try:
             request = urllib.request.Request(url, headers={"Host": host})  # noqa: S310
             with urllib.request.urlopen(request, timeout=2):  # noqa: S310 - loopback only
@@ -211,6 +211,7 @@ def run(port: int) -> int:
         manage("setup_demo", "--port", str(port), env=env)
         manage("setup_db_roles", env=env)  # as the owner: the role web and worker serve as
         serving = serving_env(env)
+        stop = StopRequest()  # before any child starts: Ctrl-C must never orphan one
         children = [
             # Tenant-scoped tasks run as the application role, on the default queue.
             celery_worker("celery", env={**serving, "DJANGO_DB_ROLE": "app"}),
@@ -222,31 +223,43 @@ def run(port: int) -> int:
                 env={**serving, "DJANGO_DB_ROLE": "app"},
             ),
         ]
-        base = env.get("TENANT_BASE_DOMAIN", "localhost")
-        if wait_for_http(f"http://127.0.0.1:{port}/readyz", host=base):
-            log("ready:")
-            for line in (
-                f"  public site  http://{base}:{port}/admin/",
-                f"  tenant acme  http://acme.{base}:{port}/admin/",
-                f"  tenant globex http://globex.{base}:{port}/admin/",
-                "  Ctrl-C stops everything.",
-            ):
-                sys.stdout.write(line + "\n")
-            sys.stdout.flush()
-        return wait_and_stop(children)
+        try:
+            base = env.get("TENANT_BASE_DOMAIN", "localhost")
+            if wait_for_http(f"http://127.0.0.1:{port}/readyz", host=base, stop=stop):
+                print_urls(base, port)
+            while not stop.requested and all(child.poll() is None for child in children):
+                time.sleep(0.2)
+        finally:
+            stop_children(children)
+        return 0 if stop.requested else 1
 
 
-def wait_and_stop(children: list[subprocess.Popen]) -> int:
-    """Block until a child exits or we are interrupted, then stop every child."""
-    stop = {"requested": False}
+class StopRequest:
+    """Turn SIGINT/SIGTERM into a flag the run loop checks."""
 
-    def request_stop(signum, frame):
-        stop["requested"] = True
+    def __init__(self) -> None:
+        self.requested = False
+        signal.signal(signal.SIGINT, self.request)
+        signal.signal(signal.SIGTERM, self.request)
 
-    signal.signal(signal.SIGINT, request_stop)
-    signal.signal(signal.SIGTERM, request_stop)
-    while not stop["requested"] and all(child.poll() is None for child in children):
-        time.sleep(0.2)
+    def request(self, signum, frame) -> None:
+        self.requested = True
+
+
+def print_urls(base: str, port: int) -> None:
+    log("ready:")
+    for line in (
+        f"  public site  http://{base}:{port}/admin/",
+        f"  tenant acme  http://acme.{base}:{port}/admin/",
+        f"  tenant globex http://globex.{base}:{port}/admin/",
+        "  Ctrl-C stops everything.",
+    ):
+        sys.stdout.write(line + "\n")
+    sys.stdout.flush()
+
+
+def stop_children(children: list[subprocess.Popen]) -> None:
+    """SIGTERM every child, give each 15 s to finish, then kill what is left."""
     for child in children:
         if child.poll() is None:
             child.send_signal(signal.SIGTERM)
@@ -255,7 +268,6 @@ def wait_and_stop(children: list[subprocess.Popen]) -> int:
             child.wait(timeout=15)
         except subprocess.TimeoutExpired:
             child.kill()
-    return 0 if stop["requested"] else 1
 
 
 def test(pytest_args: list[str]) -> int:

@@ -63,6 +63,10 @@ TENANT_APPS = [
 INSTALLED_APPS = SHARED_APPS + [app for app in TENANT_APPS if app not in SHARED_APPS]
 
 TENANT_MODEL = "tenants.Tenant"
+# django-tenants sends a session-level SET search_path once per schema switch instead of before
+# every cursor: the RLS backend already sets it inside each tenant transaction (set_config(...,
+# true)), which is what stays correct behind PgBouncer in transaction mode.
+TENANT_LIMIT_SET_CALLS = True
 TENANT_DOMAIN_MODEL = "tenants.Domain"
 AUTH_USER_MODEL = "accounts.User"
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"

@@ -12,9 +12,12 @@ from typing import Any
 
 from django.db import DEFAULT_DB_ALIAS, connections
 
-# (tenant id or '', operator scope on?) — NO_CONTEXT is what a fresh transaction has.
-Context = tuple[str, bool]
-NO_CONTEXT: Context = ("", False)
+# (tenant id or '', operator scope on?, tenant search_path or '') — NO_CONTEXT is what a fresh
+# transaction has. The search_path rides along so a tenant's schema, like its RLS context, is
+# chosen inside the very transaction that uses it: behind PgBouncer in transaction mode a
+# session-level `SET search_path` may have been sent on another server connection.
+Context = tuple[str, bool, str]
+NO_CONTEXT: Context = ("", False, "")
 
 
 def tenant_id_of(tenant: Any) -> str:
@@ -27,12 +30,16 @@ def tenant_id_of(tenant: Any) -> str:
 
 def prologue_sql(context: Context) -> str:
     """Return the statement that sets `context` for the current transaction only."""
-    tenant_id, operator = context
+    tenant_id, operator, search_path = context
     tenant_id = tenant_id and str(uuid.UUID(tenant_id))  # re-validated: inlined as a literal
-    return (
+    statement = (
         f"SELECT set_config('app.current_tenant_id', '{tenant_id}', true),"
         f" set_config('app.operator_scope', '{'on' if operator else 'off'}', true)"
     )
+    if search_path:  # quoted, validated schema names (django-tenants); escaped all the same
+        literal = search_path.replace("'", "''")
+        statement += f", set_config('search_path', '{literal}', true)"
+    return statement
 
 
 @contextlib.contextmanager

@@ -184,7 +184,7 @@ def rollback() -> None:
 
 
 def timed(command: list[str], extra_pids=(), stdout=subprocess.DEVNULL) -> tuple[float, float]:
-    """Run `command`, return (seconds, peak RSS in MiB of its process tree + extra pids)."""
+    """Run `command`; return (seconds, peak RSS in MiB of its largest process)."""
     started = time.perf_counter()
     process = subprocess.Popen(
         command,
@@ -197,7 +197,7 @@ def timed(command: list[str], extra_pids=(), stdout=subprocess.DEVNULL) -> tuple
     peak = 0
     root = psutil.Process(process.pid)
     while process.poll() is None:
-        peak = max(peak, tree_rss(root, extra_pids))
+        peak = max(peak, largest_rss(root, extra_pids))
         time.sleep(0.02)
     seconds = time.perf_counter() - started
     if process.returncode:
@@ -205,8 +205,10 @@ def timed(command: list[str], extra_pids=(), stdout=subprocess.DEVNULL) -> tuple
     return seconds, peak / 2**20
 
 
-def tree_rss(root: psutil.Process, extra_pids) -> int:
-    total = 0
+def largest_rss(root: psutil.Process, extra_pids) -> int:
+    """Return the largest resident set among the process tree (forked workers share pages,
+    so a sum would count the same memory several times)."""
+    largest = 0
     try:
         processes = [root, *root.children(recursive=True)]
     except psutil.NoSuchProcess:
@@ -219,10 +221,10 @@ def tree_rss(root: psutil.Process, extra_pids) -> int:
             pass
     for process in processes:
         try:
-            total += process.memory_info().rss
+            largest = max(largest, process.memory_info().rss)
         except psutil.NoSuchProcess:
             pass
-    return total
+    return largest
 
 
 def python(*args: str) -> list[str]:
@@ -317,7 +319,8 @@ def main() -> None:
                     log(f"round {round_number + 1}: {tool} {seconds:.2f}s, {rss:.0f} MiB")
             with open("/tmp/bench-noop.json", "w") as out:
                 noop_seconds, noop_rss = timed(
-                    python("manage.py", "migrate_schemas", "tracker", "0003", "--json"), stdout=out
+                    python("manage.py", "migrate_schemas", "tracker", "0003", "--tenant", "--json"),
+                    stdout=out,
                 )
             noop_engine = json.loads(Path("/tmp/bench-noop.json").read_text())["seconds"]
     finally:

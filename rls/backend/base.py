@@ -19,14 +19,14 @@ from typing import Any
 
 from django.conf import settings
 from django_tenants.postgresql_backend import base as tenants_base
-from django_tenants.utils import get_public_schema_name
+from django_tenants.utils import get_public_schema_name, quote_schema_name
 from psycopg.pq import TransactionStatus
 
 from rls.context import NO_CONTEXT, Context, prologue_sql
 
 IDLE, INTRANS = TransactionStatus.IDLE, TransactionStatus.INTRANS
 # After ROLLBACK TO SAVEPOINT we cannot know whether the context survived: set it again.
-UNKNOWN: Context = ("?", False)
+UNKNOWN: Context = ("?", False, "")
 # Statements that read or write rows. Others (SET, DDL, VACUUM, CREATE INDEX CONCURRENTLY…)
 # never need the context, and some cannot run inside the transaction it would need.
 ROW_STATEMENTS = frozenset(
@@ -70,7 +70,13 @@ class DatabaseWrapper(tenants_base.DatabaseWrapper):
         tenant_id = self.rls_scopes[-1] if self.rls_scopes else self._rls_tenant_id
         if tenant_id is None:
             tenant_id = self._schema_tenant_id()
-        return (tenant_id, self.rls_operator_depth > 0)
+        return (tenant_id, self.rls_operator_depth > 0, self._rls_search_path())
+
+    def _rls_search_path(self) -> str:
+        """Return the tenant's search_path for set_config, or '' on the public schema."""
+        if not self.schema_name or self.schema_name == get_public_schema_name():
+            return ""
+        return ",".join(quote_schema_name(s) for s in self._get_cursor_search_paths())
 
     def _rls_execute(
         self, execute: Callable[..., Any], sql: Any, params: Any, many: bool, context: dict

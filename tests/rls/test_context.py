@@ -63,3 +63,14 @@ def test_tenant_scope_overrides_the_routed_tenant(app_db, world):
         assert visible(world) == {str(world.b.pk)}
     with tenant_context(world.a), tenant_scope(None):
         assert visible(world) == set()
+
+
+def test_a_tenant_transaction_chooses_its_schema_whatever_the_session_says(app_db, world):
+    """Behind PgBouncer the session's search_path may have been set by another client."""
+    with tenant_context(world.a), connection.cursor() as cursor:
+        cursor.execute("SHOW search_path")  # django-tenants' once-per-switch session SET
+        cursor.execute(f'SET search_path TO "{world.b.schema_name}"')  # someone else's session
+        cursor.execute("SELECT current_setting('search_path')")  # runs in a tenant transaction
+        search_path = cursor.fetchone()[0]
+    assert world.a.schema_name in search_path
+    assert world.b.schema_name not in search_path
