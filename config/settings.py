@@ -40,12 +40,14 @@ SHARED_APPS = [
     "shared_apps.migrator",
     "shared_apps.audit",
     "rls",
-    "django_tenants",
     "django.contrib.contenttypes",
     "django.contrib.auth",
     "django.contrib.sessions",
     "django.contrib.messages",
     "django.contrib.admin",
+    # After the admin: its admin templates assume every request has a tenant, while our base
+    # domain has none and the two admin sites (operators, tenants) are already separate.
+    "django_tenants",
     "django.contrib.staticfiles",
     "rest_framework",
     "django_filters",

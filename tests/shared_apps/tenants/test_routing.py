@@ -81,3 +81,13 @@ def test_health_endpoints_answer_on_every_host(host, db):
     ready = client.get("/readyz")
     assert ready.status_code == 200
     assert ready.json()["status"] == "ok"
+
+
+def test_operators_admin_on_the_base_domain_lists_tenants(acme):
+    operator = User.objects.create_superuser("operator@routing.test", "a-long-password")
+    client = Client(HTTP_HOST="localhost")
+    client.force_login(operator)
+    assert client.get("/admin/").status_code == 200
+    listing = client.get("/admin/tenants/tenant/")
+    assert listing.status_code == 200
+    assert b"acme" in listing.content
