@@ -36,10 +36,10 @@ def prologue_sql(context: Context) -> str:
         f"SELECT set_config('app.current_tenant_id', '{tenant_id}', true),"
         f" set_config('app.operator_scope', '{'on' if operator else 'off'}', true)"
     )
-    if search_path:  # quoted, validated schema names (django-tenants); escaped all the same
-        literal = search_path.replace("'", "''")
-        statement += f", set_config('search_path', '{literal}', true)"
-    return statement
+    # Quoted, validated schema names (django-tenants); escaped all the same. Back on the public
+    # schema inside a transaction that carried a tenant, the path must be reset too.
+    literal = (search_path or "public").replace("'", "''")
+    return statement + f", set_config('search_path', '{literal}', true)"
 
 
 @contextlib.contextmanager

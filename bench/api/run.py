@@ -1,6 +1,10 @@
 """Benchmark GET /api/tasks/?page_size=50: full tenant (+RLS) stack vs a fixed-schema baseline.
 
-    DATABASE_URL=postgres://postgres@127.0.0.1:5432/devcontext_bench \
+    createdb devcontext_bench && DATABASE_URL=postgres://postgres@127.0.0.1:5432/devcontext_bench \
+        .venv/bin/python manage.py migrate_schemas --shared && APP_DB_ROLE=bench_app \
+        APP_DB_PASSWORD=bench DATABASE_URL=… .venv/bin/python manage.py setup_db_roles
+    DATABASE_OWNER_URL=postgres://postgres@127.0.0.1:5432/devcontext_bench \
+    DATABASE_URL=postgres://bench_app:bench@127.0.0.1:5432/devcontext_bench \
         .venv/bin/python -m bench.api.run
 
 Builds (once) a tenant `bench` with 10,000 tasks, collects static files, then for each stack
@@ -25,9 +29,12 @@ SLUG, TASKS = "bench", 10_000
 SECONDS = int(os.environ.get("BENCH_SECONDS", "30"))
 CONNECTIONS = int(os.environ.get("BENCH_CONNECTIONS", "8"))
 PATH = "/api/tasks/?page_size=50"
+# (label, settings module, database role). The full stack serves as the application role, so
+# RLS policies are really evaluated; the baseline has no tenant context, under which RLS would
+# (rightly) hide every token, so it serves as the owner (DATABASE_OWNER_URL, bypasses RLS).
 STACKS = [
-    ("tenant routing + RLS", "config.settings"),
-    ("fixed schema", "bench.api.settings_baseline"),
+    ("tenant routing + RLS", "config.settings", "app"),
+    ("fixed schema", "bench.api.settings_baseline", "owner"),
 ]
 
 
@@ -94,11 +101,11 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
-def serve(settings_module: str, port: int) -> subprocess.Popen:
+def serve(settings_module: str, port: int, role: str) -> subprocess.Popen:
     env = {
         **os.environ,
         "DJANGO_SETTINGS_MODULE": settings_module,
-        "DJANGO_DB_ROLE": "app",
+        "DJANGO_DB_ROLE": role,
         "DEBUG": "0",
         "CONN_MAX_AGE": "60",
     }
@@ -166,9 +173,9 @@ def main() -> None:
     wrk = ensure_wrk()
     key = prepare()
     results = {}
-    for label, settings_module in STACKS:
+    for label, settings_module, role in STACKS:
         port = free_port()
-        server = serve(settings_module, port)
+        server = serve(settings_module, port, role)
         try:
             headers = {"Host": f"{SLUG}.localhost", "Authorization": f"Bearer {key}"}
             check = urllib.request.Request(f"http://127.0.0.1:{port}{PATH}", headers=headers)

@@ -86,8 +86,10 @@ class DatabaseWrapper(tenants_base.DatabaseWrapper):
         status = raw.info.transaction_status  # read first: a schema lookup may open one
         wanted = self.rls_context()
         if status == IDLE and raw.autocommit:
-            if wanted == NO_CONTEXT or not reads_rows(sql):
+            if wanted == NO_CONTEXT:
                 return execute(sql, params, many, context)
+            if not reads_rows(sql):  # DDL, SET…: may not run in a transaction; no RLS needed
+                return self._in_session_search_path(wanted[2], execute, sql, params, many, context)
             return self._in_short_transaction(wanted, execute, sql, params, many, context)
         if status == IDLE:  # this statement opens a new transaction: it carries nothing yet
             self._rls_in_transaction = NO_CONTEXT
@@ -96,6 +98,43 @@ class DatabaseWrapper(tenants_base.DatabaseWrapper):
                 raw.execute(prologue_sql(wanted))
             self._rls_in_transaction = wanted
         return execute(sql, params, many, context)
+
+    def _handle_search_path(self, cursor: Any = None) -> None:
+        """Send no session-level SET search_path (django-tenants would, per schema switch).
+
+        Each tenant transaction sets its search_path locally (see `rls_context`), which is the
+        only kind that stays correct behind PgBouncer in transaction mode, and saves a round
+        trip per switch; the session keeps `public` (set when the connection opens).
+        """
+
+    def init_connection_state(self) -> None:
+        """Start every connection on the public schema only."""
+        super().init_connection_state()
+        with self.wrap_database_errors:
+            self.connection.execute("SET search_path TO public")
+            if not self.connection.autocommit:
+                self.connection.commit()
+
+    def _in_session_search_path(
+        self,
+        search_path: str,
+        execute: Callable[..., Any],
+        sql: Any,
+        params: Any,
+        many: bool,
+        context: dict,
+    ) -> Any:
+        """Run an autocommit non-row statement (e.g. DDL) with the tenant's search_path."""
+        if not search_path:
+            return execute(sql, params, many, context)
+        raw = self.connection
+        with self.wrap_database_errors:
+            raw.execute("SELECT set_config('search_path', %s, false)", [search_path])
+        try:
+            return execute(sql, params, many, context)
+        finally:
+            with contextlib.suppress(Exception), self.wrap_database_errors:
+                raw.execute("SET search_path TO public")
 
     def _in_short_transaction(
         self,

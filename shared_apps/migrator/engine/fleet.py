@@ -130,7 +130,13 @@ def migrate_locked(request: FleetRequest, progress: Progress) -> FleetResult:
         result.backup_path = backup_schemas(sorted(behind))
         progress("backup", path=result.backup_path)
     records = enrol(run, active, skipped, states, behind)
-    job = FleetJob(run_id=str(run.id), options=request.options, plans=plans, records=records)
+    job = FleetJob(
+        run_id=str(run.id),
+        options=request.options,
+        plans=plans,
+        records=records,
+        tenant_ids={t.schema_name: str(t.pk) for t in active},
+    )
     execute(job, request, sorted(behind), result, progress)
     recorder.run_finish(run, interrupted=result.stopped_by_canary)
     result.run = run

@@ -15,11 +15,16 @@ class FleetJob:
     options: RunOptions
     plans: dict[str, list[CompiledMigration]] = field(default_factory=dict)  # schema → plan
     records: dict[str, str] = field(default_factory=dict)  # schema → TenantMigration id
+    tenant_ids: dict[str, str] = field(default_factory=dict)  # schema → Tenant id
 
     def run_one(self, schema: str) -> Outcome:
         """Migrate one tenant and record its outcome; never raises."""
         outcome = apply_to_tenant(
-            schema, self.plans[schema], self.options, self.records.get(schema)
+            schema,
+            self.plans[schema],
+            self.options,
+            self.records.get(schema),
+            tenant_id=self.tenant_ids.get(schema),
         )
         if self.run_id:
             recorder.outcome_record(self.run_id, outcome)

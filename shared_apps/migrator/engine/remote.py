@@ -32,6 +32,11 @@ def migrate_chunk_for_run(*, run_id: str, schemas: list[str]) -> dict[str, str]:
         .exclude(status=TenantMigration.Status.DONE)
         .values_list("schema_name", "id")
     )
+    tenant_ids = dict(
+        TenantMigration.objects.filter(run=run, schema_name__in=list(records)).values_list(
+            "schema_name", "tenant_id"
+        )
+    )
     if not records:
         return {}
     planner, compiler = planner_and_compiler()
@@ -44,7 +49,10 @@ def migrate_chunk_for_run(*, run_id: str, schemas: list[str]) -> dict[str, str]:
         statement_timeout=run.options.get("statement_timeout", "10min"),
     )
     job = FleetJob(
-        run_id=run_id, options=options, records={schema: str(pk) for schema, pk in records.items()}
+        run_id=run_id,
+        options=options,
+        records={schema: str(pk) for schema, pk in records.items()},
+        tenant_ids={schema: str(pk) for schema, pk in tenant_ids.items()},
     )
     for group in planner.group(states, target):
         plan = compiler.compile(group.plan, sample_schema=group.schemas[0])

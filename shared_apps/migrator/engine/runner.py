@@ -59,17 +59,31 @@ def is_lock_timeout(exc: BaseException) -> bool:
     return isinstance(cause, psycopg.errors.LockNotAvailable)
 
 
+@dataclass(frozen=True)
+class SchemaTenant:
+    """Enough of a tenant for `connection.set_tenant`: its schema and (for RLS) its id."""
+
+    schema_name: str
+    pk: str | None
+
+
 def apply_to_tenant(
-    schema: str, plan: list[CompiledMigration], options: RunOptions, record_id: str | None
+    schema: str,
+    plan: list[CompiledMigration],
+    options: RunOptions,
+    record_id: str | None,
+    *,
+    tenant_id: str | None = None,
 ) -> Outcome:
     """Apply `plan` to `schema` and record the outcome in the same transaction."""
     outcome = Outcome(schema=schema, status="done", applied=[label(m) for m in plan])
+    tenant = SchemaTenant(schema_name=schema, pk=tenant_id)
     started = time.monotonic()
     try:
         parts = segments(plan)
         for index, segment in enumerate(parts):
             record = record_id if index == len(parts) - 1 else None
-            apply_segment_with_retries(schema, segment, options, outcome, record, started)
+            apply_segment_with_retries(tenant, segment, options, outcome, record, started)
     except Exception as exc:  # noqa: BLE001 - one tenant's failure must never stop the others
         outcome.status, outcome.error = "failed", f"{exc.__class__.__name__}: {exc}".strip()
     finally:
@@ -78,12 +92,12 @@ def apply_to_tenant(
     return outcome
 
 
-def apply_segment_with_retries(schema, segment, options, outcome, record_id, started) -> None:
+def apply_segment_with_retries(tenant, segment, options, outcome, record_id, started) -> None:
     """Run one segment, retrying with backoff when it only lost a lock race."""
     for attempt in range(1, LOCK_RETRIES + 1):
         outcome.attempts += 1
         try:
-            apply_segment(schema, segment, options, outcome, record_id, started)
+            apply_segment(tenant, segment, options, outcome, record_id, started)
             return
         except DatabaseError as exc:
             if not is_lock_timeout(exc) or attempt == LOCK_RETRIES:
@@ -108,9 +122,10 @@ class Batch:
             self.statements = []
 
 
-def apply_segment(schema, segment, options, outcome, record_id, started) -> None:
+def apply_segment(tenant, segment, options, outcome, record_id, started) -> None:
     """Apply a list of migrations to `schema` inside one transaction (or none if non-atomic)."""
-    connection.set_schema(schema)
+    connection.set_tenant(tenant)  # with its id: the RLS context needs no lookup
+    schema = tenant.schema_name
     atomic = all(migration.atomic for migration in segment)
     with transaction.atomic() if atomic else nullcontext(), connection.cursor() as cursor:
         batch = Batch(cursor.cursor)
