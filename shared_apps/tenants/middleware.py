@@ -27,8 +27,10 @@ def is_public_host(hostname: str) -> bool:
 
 def tenant_for_host(hostname: str) -> Tenant | None:
     """Return the tenant whose domain is `hostname`, or None."""
-    domain = Domain.objects.select_related("tenant").filter(domain=hostname).first()
-    return domain.tenant if domain else None
+    try:  # domain is unique: get() needs no ORDER BY, unlike first()
+        return Domain.objects.select_related("tenant").get(domain=hostname).tenant
+    except Domain.DoesNotExist:
+        return None
 
 
 class TenantRoutingMiddleware:
