@@ -153,6 +153,7 @@ def clone_tenants(conn: psycopg.Connection, count: int) -> None:
             )
     conn.execute("SET search_path TO public")  # the replayed dump emptied it
     conn.execute("TRUNCATE migrator_tenantmigration, migrator_migrationrun")  # setup's runs
+    conn.execute("TRUNCATE audit_auditevent")  # the template's "provisioned" row
     # The template's schema stays as the clone source, but it is not part of the fleet.
     conn.execute(
         "DELETE FROM tenants_domain WHERE tenant_id IN"

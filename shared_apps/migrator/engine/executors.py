@@ -108,8 +108,10 @@ def require_operator_worker() -> None:
     """Fail fast instead of queueing work that no worker will ever take."""
     from config.celery_app import app
 
-    for _attempt in range(3):  # a busy worker may answer late; ask again before giving up
-        replies = app.control.inspect(timeout=1.5).active_queues() or {}
+    # limit=1 returns on the first reply instead of waiting out the timeout; a busy worker may
+    # answer late, and the first to answer may serve other queues: then ask everyone, again.
+    for limit in (1, None, None):
+        replies = app.control.inspect(timeout=1.5, limit=limit).active_queues() or {}
         if any(q["name"] == "operator" for queues in replies.values() for q in queues):
             return
     raise NoWorkerError(

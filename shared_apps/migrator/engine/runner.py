@@ -99,7 +99,7 @@ def apply_segment_with_retries(tenant, segment, options, outcome, record_id, sta
         try:
             apply_segment(tenant, segment, options, outcome, record_id, started)
             return
-        except DatabaseError as exc:
+        except (DatabaseError, psycopg.Error) as exc:  # raw batches raise psycopg errors
             if not is_lock_timeout(exc) or attempt == LOCK_RETRIES:
                 raise
             time.sleep(LOCK_BACKOFF_SECONDS * 2 ** (attempt - 1) * (1 + random.random()))  # noqa: S311

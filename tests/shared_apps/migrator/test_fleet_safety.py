@@ -3,6 +3,7 @@
 import os
 import subprocess
 import sys
+import threading
 import time
 
 import psycopg
@@ -227,3 +228,19 @@ def test_engine_migrated_schema_is_identical_to_plain_django(fleet):
     for part in CATALOG_QUERIES:
         assert engine_catalog[part] == django_catalog[part], part
     assert len(engine_catalog["indexes"]) > 20
+
+
+def test_a_lock_timeout_is_retried_with_backoff(fleet):
+    migrate("tracker", "0003", executor="standard")
+    target = fleet[0].schema_name
+    blocker = lock_table(target, "tracker_task")
+    releaser = threading.Timer(0.6, blocker.close)  # the lock goes away during the retries
+    releaser.start()
+    try:
+        migrate(executor="standard", schemas=[target], lock_timeout="200ms")
+    finally:
+        releaser.join()
+    record = MigrationRun.objects.first().tenants.get(schema_name=target)
+    assert record.status == "done"
+    assert record.attempts >= 2
+    assert PRIORITY_RANGE in applied(target)
