@@ -63,7 +63,11 @@ class FleetResult:
 
 def select_tenants(request: FleetRequest) -> tuple[list[Tenant], list[Tenant]]:
     """Return (active tenants to consider, tenants skipped because they are not ready)."""
-    tenants = Tenant.objects.exclude(schema_name="public").order_by("schema_name")
+    tenants = (
+        Tenant.objects.exclude(schema_name="public")
+        .only("id", "schema_name", "status")
+        .order_by("schema_name")
+    )
     if request.resume_run_id:
         unfinished = TenantMigration.objects.filter(run_id=request.resume_run_id).exclude(
             status__in=[TenantMigration.Status.DONE, TenantMigration.Status.SKIPPED]

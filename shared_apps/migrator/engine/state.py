@@ -23,12 +23,20 @@ def read_applied(connection: BaseDatabaseWrapper, schemas: Iterable[str]) -> dic
         for schema in schemas
     )
     found: dict[str, set[MigrationKey]] = {schema: set() for schema in schemas}
+    keys: dict[MigrationKey, MigrationKey] = {}
     with connection.cursor() as cursor:
         # Identifiers and literals are quoted by psycopg, then sent as one statement.
         cursor.execute(query.as_string(connection.connection))
-        for schema, app, name in cursor.fetchall():
-            found[schema].add((app, name))
-    return {schema: frozenset(applied) for schema, applied in found.items()}
+        for schema, app, name in cursor:
+            # A fleet repeats the same few dozen keys: share them, so memory does not grow
+            # with the number of tenants times the number of migrations.
+            key = keys.setdefault((app, name), (app, name))
+            found[schema].add(key)
+    shared: dict[AppliedSet, AppliedSet] = {}
+    return {
+        schema: shared.setdefault(frozenset(applied), frozenset(applied))
+        for schema, applied in found.items()
+    }
 
 
 def schemas_missing_history(connection: BaseDatabaseWrapper, schemas: Iterable[str]) -> set[str]:
