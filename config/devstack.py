@@ -86,9 +86,11 @@ def embedded_postgres() -> Iterator[str]:
         if not exists:
             conn.execute(f'CREATE DATABASE "{DATABASE_NAME}"')
     # django-environ understands a socket directory only as ?host=/dir.
-    yield f"postgres://postgres@/{DATABASE_NAME}?host={info.socket_dir}"
-    log("stopping embedded PostgreSQL …")
-    pg_ctl(["-w", "stop", "-m", "fast"], pgdata=server.pgdata, user=server.system_user)
+    try:
+        yield f"postgres://postgres@/{DATABASE_NAME}?host={info.socket_dir}"
+    finally:  # also when a step failed: never leave a server behind
+        log("stopping embedded PostgreSQL …")
+        pg_ctl(["-w", "stop", "-m", "fast"], pgdata=server.pgdata, user=server.system_user)
 
 
 @contextlib.contextmanager
