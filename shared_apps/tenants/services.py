@@ -111,7 +111,7 @@ def tenant_provision(*, tenant: Tenant, owner_email: str | None = None) -> Tenan
             created = provisioning.schema_provision(
                 schema_name=locked.schema_name, template=template
             )
-            tenant_attach_owner(tenant=locked, owner_email=owner_email)
+            tenant_attach_owner(tenant=locked, owner_email=owner_email, fresh=created)
             locked.status, locked.status_reason = Tenant.Status.ACTIVE, ""
             locked.save(update_fields=["status", "status_reason", "updated_at"])
             audit_record(
@@ -140,17 +140,26 @@ def tenant_mark_failed(*, tenant: Tenant, reason: str) -> None:
         logger.exception("Could not mark %s failed", tenant.slug)
 
 
-def tenant_attach_owner(*, tenant: Tenant, owner_email: str | None) -> None:
-    """Create the primary domain and the owner's membership unless they exist."""
-    # `tenant` in the lookup: a domain that already routes to another tenant is an error
-    # (unique violation), never silently adopted.
-    Domain.objects.get_or_create(
-        domain=tenant_primary_domain(tenant.slug),
-        tenant=tenant,
-        defaults={"is_primary": True},
-    )
+def tenant_attach_owner(*, tenant: Tenant, owner_email: str | None, fresh: bool = False) -> None:
+    """Create the primary domain and the owner's membership unless they exist.
+
+    `fresh`: the caller created the schema in this very transaction, so nothing of this tenant
+    can exist yet; plain INSERTs then save the lookups and savepoints of get_or_create.
+    """
+    domain = tenant_primary_domain(tenant.slug)
+    owner = None
     if owner_email:
         owner, _ = User.objects.get_or_create(email=normalise_email(owner_email))
+    if fresh:
+        # A domain that already routes to another tenant fails here (unique violation).
+        Domain.objects.bulk_create([Domain(domain=domain, tenant=tenant, is_primary=True)])
+        if owner is not None:
+            Membership.objects.bulk_create([Membership(user=owner, tenant=tenant, role=Role.OWNER)])
+        return
+    # `tenant` in the lookup: a domain that already routes to another tenant is an error
+    # (unique violation), never silently adopted.
+    Domain.objects.get_or_create(domain=domain, tenant=tenant, defaults={"is_primary": True})
+    if owner is not None:
         Membership.objects.get_or_create(user=owner, tenant=tenant, defaults={"role": Role.OWNER})
 
 
