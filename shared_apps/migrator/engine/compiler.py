@@ -91,6 +91,14 @@ class PlanCompiler:
             compiled.append(self.cache[key])
         return compiled
 
+    def compile_groups(self, groups) -> dict[str, list[CompiledMigration]]:
+        """Compile each group's plan once, against one of its tenants; return schema → plan."""
+        plans: dict[str, list[CompiledMigration]] = {}
+        for group in groups:
+            compiled = self.compile(group.plan, sample_schema=group.schemas[0])
+            plans.update(dict.fromkeys(group.schemas, compiled))
+        return plans
+
     def compile_migration(
         self, migration: Migration, backwards: bool, sample_schema: str
     ) -> CompiledMigration:

@@ -85,19 +85,17 @@ class CeleryExecutor:
         result = group(migrate_chunk.s(job.run_id, chunk) for chunk in self.chunks(schemas))()
         pending = set(schemas)
         while pending:
+            # Read "all chunks returned" before the outcomes: whatever a chunk recorded before
+            # returning is then visible below, so a tenant missing after that is really lost.
+            workers_done = result.ready()
             for outcome in finished_outcomes(job.run_id, pending):
                 pending.discard(outcome.schema)
                 on_outcome(outcome)
-            if pending and result.ready() and not result.failed():
-                # Workers finished; pick up the last outcomes on the next pass.
-                for outcome in finished_outcomes(job.run_id, pending):
-                    pending.discard(outcome.schema)
-                    on_outcome(outcome)
-                if pending:
-                    raise RuntimeError(f"{len(pending)} tenants were not reported by workers")
-            if result.failed():
-                result.get(propagate=True)
-            time.sleep(self.poll_seconds)
+            if workers_done and pending:
+                result.get(propagate=True)  # re-raise a chunk's own error, if it had one
+                raise RuntimeError(f"{len(pending)} tenants were not reported by workers")
+            if pending:
+                time.sleep(self.poll_seconds)
 
 
 class NoWorkerError(RuntimeError):

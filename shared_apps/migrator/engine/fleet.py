@@ -7,7 +7,7 @@ from typing import Any
 from django.db import connection
 
 from shared_apps.migrator.engine import recorder
-from shared_apps.migrator.engine.compiler import CompiledMigration, PlanCompiler
+from shared_apps.migrator.engine.compiler import PlanCompiler
 from shared_apps.migrator.engine.executors import get_executor, require_operator_worker
 from shared_apps.migrator.engine.job import FleetJob
 from shared_apps.migrator.engine.lock import FleetLock, FleetLocked
@@ -111,6 +111,7 @@ def fleet_migrate(request: FleetRequest, progress: Progress = no_progress) -> Fl
 
 
 def migrate_locked(request: FleetRequest, progress: Progress) -> FleetResult:
+    resumed = run_to_resume(request)  # before planning: the run's own target and options apply
     planner, active, skipped, states, groups = fleet_plan(request)
     result = FleetResult(groups=groups, skipped=[(t.schema_name, t.status) for t in skipped])
     behind = {schema for group in groups for schema in group.schemas}
@@ -120,16 +121,16 @@ def migrate_locked(request: FleetRequest, progress: Progress) -> FleetResult:
         return result
     if request.executor == "celery":
         require_operator_worker()  # before recording a run no worker would ever take
-    run = resume_or_start(request)
-    result.run = run
+    if resumed is not None:
+        recorder.run_reopen(resumed)
+    result.run = resumed
     if not groups:
-        if run is not None:  # resuming a run whose remaining tenants are already current
-            enrol(run, active, skipped, states, behind=set())
-            recorder.run_finish(run)
+        if resumed is not None:  # its remaining tenants are already current
+            enrol(resumed, active, skipped, states, behind=set())
+            recorder.run_finish(resumed)
         return result
-    if run is None:
-        run = result.run = start_run(request)
-    plans = compile_groups(planner, groups)
+    run = result.run = resumed or start_run(request, groups)
+    plans = PlanCompiler(planner, connection).compile_groups(groups)
     if request.backup:
         result.backup_path = backup_schemas(sorted(behind))
         progress("backup", path=result.backup_path)
@@ -146,17 +147,6 @@ def migrate_locked(request: FleetRequest, progress: Progress) -> FleetResult:
     result.run = run
     progress("finished", run=run)
     return result
-
-
-def compile_groups(planner: FleetPlanner, groups: list[TenantGroup]):
-    """Compile each group's plan once; return schema → compiled plan."""
-    compiler = PlanCompiler(planner, connection)
-    plans: dict[str, list[CompiledMigration]] = {}
-    for group in groups:
-        compiled = compiler.compile(group.plan, sample_schema=group.schemas[0])
-        for schema in group.schemas:
-            plans[schema] = compiled
-    return plans
 
 
 def execute(
@@ -187,19 +177,19 @@ def execute(
         executor.run(job, rest, on_outcome)
 
 
-def resume_or_start(request: FleetRequest) -> MigrationRun | None:
-    """Reopen the run being resumed; new runs are created only when there is work."""
+def run_to_resume(request: FleetRequest) -> MigrationRun | None:
+    """Load the run being resumed and adopt its target and per-tenant options."""
     if not request.resume_run_id:
         return None
     run = MigrationRun.objects.get(pk=request.resume_run_id)
-    run.status = MigrationRun.Status.RUNNING
-    run.save(update_fields=["status"])
     request.target = Target(**run.options.get("target", {}))
+    request.options = recorder.run_options(run)
     return run
 
 
-def start_run(request: FleetRequest) -> MigrationRun:
-    backwards = request.target.migration_name is not None
+def start_run(request: FleetRequest, groups: list[TenantGroup]) -> MigrationRun:
+    """Record a new run; it is a rollback when any planned step unapplies a migration."""
+    backwards = any(backwards for group in groups for _, backwards in group.plan)
     return recorder.run_start(
         operation=MigrationRun.Operation.ROLLBACK if backwards else MigrationRun.Operation.MIGRATE,
         target=request.target.describe(),
@@ -227,19 +217,9 @@ def enrol(run: MigrationRun, active, skipped, states, behind: set[str]) -> dict[
     records = {schema: str(pk) for schema, pk in existing.items()}
     records.update(recorder.tenants_enrol(run, new, states))
     recorder.tenants_skip(run, [t for t in skipped if t.schema_name not in existing])
-    mark_current_done(run, [t for t in active if t.schema_name not in behind])
+    # Tenants of a resumed run that are at the target by now count as done.
+    recorder.mark_done(run.id, [t.schema_name for t in active if t.schema_name not in behind])
     return records
-
-
-def mark_current_done(run: MigrationRun | None, tenants) -> None:
-    """Tenants already at the target count as done for the run being resumed."""
-    if run is None:
-        return
-    TenantMigration.objects.filter(
-        run=run, schema_name__in=[t.schema_name for t in tenants]
-    ).exclude(status=TenantMigration.Status.DONE).update(
-        status=TenantMigration.Status.DONE, error=""
-    )
 
 
 def backup_schemas(schemas: list[str]) -> str:

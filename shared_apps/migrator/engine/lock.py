@@ -3,6 +3,8 @@
 import psycopg
 from django.conf import settings
 
+from config.database import libpq_params
+
 # Any fixed bigint works; this one spells "devctx" in ASCII so it is easy to spot in pg_locks.
 FLEET_LOCK_KEY = 0x646576637478
 
@@ -23,15 +25,8 @@ class FleetLock:
 
     def acquire(self) -> None:
         """Take the lock or raise FleetLocked at once (never wait behind another run)."""
-        db = settings.DATABASES["default"]
-        params = {
-            "dbname": db["NAME"],
-            "user": db.get("USER") or None,
-            "host": db.get("HOST") or None,
-            "port": db.get("PORT") or None,
-            "password": db.get("PASSWORD") or None,
-        }
-        self.conn = psycopg.connect(autocommit=True, **{k: v for k, v in params.items() if v})
+        params = libpq_params(settings.DATABASES["default"])
+        self.conn = psycopg.connect(autocommit=True, **params)
         row = self.conn.execute("SELECT pg_try_advisory_lock(%s)", [FLEET_LOCK_KEY]).fetchone()
         if not row or not row[0]:
             self.release()

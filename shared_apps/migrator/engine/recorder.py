@@ -5,7 +5,7 @@ from collections.abc import Iterable
 from django.db.models import Count, Q
 from django.utils import timezone
 
-from shared_apps.migrator.engine.runner import Outcome
+from shared_apps.migrator.engine.runner import Outcome, RunOptions
 from shared_apps.migrator.models import MigrationRun, TenantMigration
 from shared_apps.tenants.models import Tenant
 
@@ -112,6 +112,21 @@ def failed_tenants(run: MigrationRun) -> list[tuple[str, str]]:
 def mark_done(run_id, schemas: list[str]) -> None:
     """Record tenants found already at the target as done."""
     if schemas:
-        TenantMigration.objects.filter(run_id=run_id, schema_name__in=schemas).update(
-            status=TenantMigration.Status.DONE, error="", finished_at=timezone.now()
-        )
+        TenantMigration.objects.filter(run_id=run_id, schema_name__in=schemas).exclude(
+            status=TenantMigration.Status.DONE
+        ).update(status=TenantMigration.Status.DONE, error="", finished_at=timezone.now())
+
+
+def run_reopen(run: MigrationRun) -> None:
+    """Mark a resumed run running again."""
+    MigrationRun.objects.filter(pk=run.pk).update(status=MigrationRun.Status.RUNNING)
+    run.status = MigrationRun.Status.RUNNING
+
+
+def run_options(run: MigrationRun) -> RunOptions:
+    """Return the per-tenant options a run was started with."""
+    return RunOptions(
+        fake=run.options.get("fake", False),
+        lock_timeout=run.options.get("lock_timeout", RunOptions.lock_timeout),
+        statement_timeout=run.options.get("statement_timeout", RunOptions.statement_timeout),
+    )

@@ -6,7 +6,6 @@ from shared_apps.migrator.engine import recorder
 from shared_apps.migrator.engine.compiler import PlanCompiler
 from shared_apps.migrator.engine.job import FleetJob
 from shared_apps.migrator.engine.planner import FleetPlanner, Target
-from shared_apps.migrator.engine.runner import RunOptions
 from shared_apps.migrator.engine.state import read_applied
 from shared_apps.migrator.models import MigrationRun, TenantMigration
 
@@ -27,42 +26,23 @@ def planner_and_compiler() -> tuple[FleetPlanner, PlanCompiler]:
 def migrate_chunk_for_run(*, run_id: str, schemas: list[str]) -> dict[str, str]:
     """Migrate the chunk's unfinished tenants to the run's target; return schema → status."""
     run = MigrationRun.objects.get(pk=run_id)
-    records = dict(
+    unfinished = (
         TenantMigration.objects.filter(run=run, schema_name__in=schemas)
         .exclude(status=TenantMigration.Status.DONE)
-        .values_list("schema_name", "id")
+        .values_list("schema_name", "id", "tenant_id")
     )
-    tenant_ids = dict(
-        TenantMigration.objects.filter(run=run, schema_name__in=list(records)).values_list(
-            "schema_name", "tenant_id"
-        )
-    )
-    if not records:
+    job = FleetJob(run_id=run_id, options=recorder.run_options(run))
+    for schema, record_id, tenant_id in unfinished:
+        job.records[schema], job.tenant_ids[schema] = str(record_id), str(tenant_id)
+    if not job.records:
         return {}
     planner, compiler = planner_and_compiler()
-    target = Target(**run.options.get("target", {}))
-    states = read_applied(connection, list(records))
-    statuses: dict[str, str] = {}
-    options = RunOptions(
-        fake=run.options.get("fake", False),
-        lock_timeout=run.options.get("lock_timeout", "5s"),
-        statement_timeout=run.options.get("statement_timeout", "10min"),
-    )
-    job = FleetJob(
-        run_id=run_id,
-        options=options,
-        records={schema: str(pk) for schema, pk in records.items()},
-        tenant_ids={schema: str(pk) for schema, pk in tenant_ids.items()},
-    )
-    for group in planner.group(states, target):
-        plan = compiler.compile(group.plan, sample_schema=group.schemas[0])
-        for schema in group.schemas:
-            job.plans[schema] = plan
+    states = read_applied(connection, list(job.records))
+    job.plans = compiler.compile_groups(planner.group(states, Target(**run.options["target"])))
     # Tenants already at the target (e.g. a redelivered chunk): done, nothing to run.
-    current = [schema for schema in records if schema not in job.plans]
+    current = [schema for schema in job.records if schema not in job.plans]
     recorder.mark_done(run_id, current)
-    for schema in current:
-        statuses[schema] = "done"
+    statuses = dict.fromkeys(current, "done")
     for schema in job.plans:
         statuses[schema] = job.run_one(schema).status
     return statuses

@@ -107,14 +107,20 @@ def apply_segment_with_retries(tenant, segment, options, outcome, record_id, sta
 
 class Batch:
     """Statements sent together: without parameters, psycopg uses PostgreSQL's simple query
-    protocol, which runs several statements in one round trip. Values are quoted as literals."""
+    protocol, which runs several statements in one round trip. Values are quoted as literals.
 
-    def __init__(self, cursor) -> None:
-        self.cursor, self.statements = cursor, []
+    `immediate`: send each statement on its own. A multi-statement query is one implicit
+    transaction, which a non-atomic migration (CREATE INDEX CONCURRENTLY) must not run in.
+    """
+
+    def __init__(self, cursor, *, immediate: bool = False) -> None:
+        self.cursor, self.statements, self.immediate = cursor, [], immediate
 
     def add(self, statement: str, *values) -> None:
         quoted = [sql.Literal(value).as_string(self.cursor.connection) for value in values]
         self.statements.append(statement.format(*quoted) if quoted else statement)
+        if self.immediate:
+            self.flush()
 
     def flush(self) -> None:
         if self.statements:
@@ -123,43 +129,56 @@ class Batch:
 
 
 def apply_segment(tenant, segment, options, outcome, record_id, started) -> None:
-    """Apply a list of migrations to `schema` inside one transaction (or none if non-atomic)."""
+    """Apply a list of migrations to the tenant in one transaction (none if non-atomic)."""
     connection.set_tenant(tenant)  # with its id: the RLS context needs no lookup
     schema = tenant.schema_name
     atomic = all(migration.atomic for migration in segment)
     with transaction.atomic() if atomic else nullcontext(), connection.cursor() as cursor:
-        batch = Batch(cursor.cursor)
-        # is_local=true (SET LOCAL): gone at COMMIT, so a pooled connection never carries this
-        # tenant's search_path or timeouts into other work.
+        batch = Batch(cursor.cursor, immediate=not atomic)
+        # In a transaction: is_local (SET LOCAL), gone at COMMIT, so a pooled connection never
+        # carries this tenant's search_path or timeouts into other work. Without one (a
+        # non-atomic migration) they must hold for the session, and are reset below.
         batch.add(
-            "SELECT set_config('search_path', {}, true), set_config('lock_timeout', {}, true),"
-            " set_config('statement_timeout', {}, true)",
+            "SELECT set_config('search_path', {0}, {3}), set_config('lock_timeout', {1}, {3}),"
+            " set_config('statement_timeout', {2}, {3})",
             f'"{schema}", public',
             options.lock_timeout,
             options.statement_timeout,
+            atomic,  # is_local
         )
-        for position, migration in enumerate(segment, 1):
-            if not options.fake:
-                ran_python = run_steps(connection, batch, migration)
-                if ran_python and position < len(segment):
-                    # Django commits after each migration, which fires deferred FK checks; in
-                    # one transaction we fire them here, or a later DROP TABLE fails with
-                    # "pending trigger events".
-                    batch.add("SET CONSTRAINTS ALL IMMEDIATE")
-                    batch.add("SET CONSTRAINTS ALL DEFERRED")
-            record_history(batch, migration)
-        if record_id:
-            elapsed = int((time.monotonic() - started) * 1000)
-            batch.add(
-                "UPDATE public.migrator_tenantmigration SET status = 'done', error = '',"
-                " finished_at = now(), duration_ms = {}, attempts = attempts + {},"
-                " applied = {}::jsonb WHERE id = {}",
-                elapsed,
-                outcome.attempts,
-                json_list(outcome.applied),
-                record_id,
-            )
-        batch.flush()
+        try:
+            apply_migrations(batch, segment, options, outcome, record_id, started)
+        finally:
+            if not atomic:
+                cursor.cursor.execute(
+                    "SET search_path TO public; RESET lock_timeout; RESET statement_timeout"
+                )
+
+
+def apply_migrations(batch: Batch, segment, options, outcome, record_id, started) -> None:
+    """Queue or run each migration of a segment, its history rows, and the tenant's record."""
+    for position, migration in enumerate(segment, 1):
+        if not options.fake:
+            ran_python = run_steps(connection, batch, migration)
+            if ran_python and position < len(segment):
+                # Django commits after each migration, which fires deferred FK checks; in
+                # one transaction we fire them here, or a later DROP TABLE fails with
+                # "pending trigger events".
+                batch.add("SET CONSTRAINTS ALL IMMEDIATE")
+                batch.add("SET CONSTRAINTS ALL DEFERRED")
+        record_history(batch, migration)
+    if record_id:
+        elapsed = int((time.monotonic() - started) * 1000)
+        batch.add(
+            "UPDATE public.migrator_tenantmigration SET status = 'done', error = '',"
+            " finished_at = now(), duration_ms = {}, attempts = attempts + {},"
+            " applied = {}::jsonb WHERE id = {}",
+            elapsed,
+            outcome.attempts,
+            json.dumps(outcome.applied),
+            record_id,
+        )
+    batch.flush()
 
 
 def run_steps(conn: BaseDatabaseWrapper, batch: Batch, migration: CompiledMigration) -> bool:
@@ -198,7 +217,3 @@ def record_history(batch: Batch, migration: CompiledMigration) -> None:
                 app_label,
                 name,
             )
-
-
-def json_list(values: list[str]) -> str:
-    return json.dumps(values)

@@ -2,6 +2,8 @@
 
 import io
 import json
+import shutil
+from pathlib import Path
 
 import pytest
 from django.core.management import CommandError
@@ -9,6 +11,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django_tenants.utils import tenant_context
 
+import tenant_apps.tracker.migrations as tracker_migrations
 from shared_apps.migrator.models import MigrationRun, TenantMigration
 from shared_apps.tenants.models import Tenant
 from tenant_apps.projects.models import Project
@@ -193,3 +196,62 @@ def test_celery_executor_without_a_worker_says_how_to_start_one(fleet, celery_wo
     finally:
         celery_worker.start()
     assert MigrationRun.objects.count() == runs_before  # nothing recorded, nothing queued
+
+
+NON_ATOMIC_MIGRATION = """
+from django.contrib.postgres.operations import AddIndexConcurrently
+from django.db import migrations, models
+
+
+class Migration(migrations.Migration):
+    atomic = False
+    dependencies = [("tracker", "0005_task_created_at_index")]
+    operations = [
+        AddIndexConcurrently("task", models.Index(fields=["title"], name="task_title_idx")),
+    ]
+"""
+
+
+def test_a_non_atomic_migration_runs_outside_a_transaction(fleet, tmp_path, settings, monkeypatch):
+    package = tmp_path / "tracker_more_migrations"
+    shutil.copytree(
+        Path(tracker_migrations.__file__).parent,
+        package,
+        ignore=shutil.ignore_patterns("__pycache__"),
+    )
+    (package / "0006_title_index_concurrently.py").write_text(NON_ATOMIC_MIGRATION)
+    monkeypatch.syspath_prepend(str(tmp_path))
+    settings.MIGRATION_MODULES = {"tracker": "tracker_more_migrations"}
+    targets = schemas(fleet[:2])
+
+    migrate(executor="standard", schemas=targets)  # CREATE INDEX CONCURRENTLY: no transaction
+    for schema in targets:
+        assert ("tracker", "0006_title_index_concurrently") in applied(schema)
+        assert has_index(schema, "task_title_idx")
+
+    migrate("tracker", "0005", executor="standard", schemas=targets)
+    for schema in targets:
+        assert not has_index(schema, "task_title_idx")
+        assert ("tracker", "0006_title_index_concurrently") not in applied(schema)
+
+
+def test_resuming_a_failed_rollback_keeps_rolling_back(fleet):
+    stuck = fleet[3].schema_name
+    with connection.cursor() as cursor:  # a hand-made clash: the rollback cannot drop it
+        cursor.execute(f'ALTER TABLE "{stuck}".tracker_task DROP CONSTRAINT task_priority_range')
+    with pytest.raises(CommandError, match=stuck):
+        migrate("tracker", "0002", executor="parallel")
+    run = MigrationRun.objects.first()
+    assert run.operation == MigrationRun.Operation.ROLLBACK
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f'ALTER TABLE "{stuck}".tracker_task ADD CONSTRAINT task_priority_range'
+            " CHECK (priority >= 1 AND priority <= 4)"
+        )
+
+    migrate(resume=str(run.id), executor="parallel")  # no target given: the run's own
+
+    assert CLOSED_AT not in applied(stuck)
+    assert not has_column(stuck, "tracker_task", "closed_at")
+    run.refresh_from_db()
+    assert run.status == MigrationRun.Status.DONE

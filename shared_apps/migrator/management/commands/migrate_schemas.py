@@ -69,7 +69,7 @@ class Command(BaseCommand):
         parser.add_argument(
             "--resume",
             metavar="RUN_ID",
-            help="Redo only the tenants of that run that are not done.",
+            help="Redo only what that run left undone, with its own target and options.",
         )
         parser.add_argument(
             "--backup",
@@ -132,9 +132,7 @@ class Command(BaseCommand):
         started = time.monotonic()
         try:
             result = fleet_migrate(request, renderer)
-        except (FleetLocked, NoWorkerError) as exc:
-            raise CommandError(str(exc)) from exc
-        except ValueError as exc:
+        except (FleetLocked, NoWorkerError, ValueError) as exc:  # ValueError: unknown target
             raise CommandError(str(exc)) from exc
         if options["json"]:
             payload = summary(result, request, time.monotonic() - started)
