@@ -34,22 +34,14 @@ def log(message: str) -> None:
 
 def ensure_database(url: str) -> None:
     """Create the database named in `url` when the server is up but the database is not."""
-    import environ
     import psycopg
 
-    config = environ.Env.db_url_config(url)
-    params = {
-        "host": config.get("HOST") or None,
-        "port": config.get("PORT") or None,
-        "user": config.get("USER") or None,
-        "password": config.get("PASSWORD") or None,
-    }
+    from config.database import database_config, libpq_params
+
+    config = database_config(url)
     try:
         with psycopg.connect(
-            dbname="postgres",
-            connect_timeout=3,
-            autocommit=True,
-            **{k: v for k, v in params.items() if v},
+            **libpq_params(config, dbname="postgres"), connect_timeout=3, autocommit=True
         ) as conn:
             if not conn.execute(
                 "SELECT 1 FROM pg_database WHERE datname = %s", [config["NAME"]]

@@ -8,6 +8,8 @@ from pathlib import Path
 import environ
 from django.core.exceptions import ImproperlyConfigured
 
+from config.database import database_config
+
 BASE_DIR = Path(__file__).resolve().parent.parent
 
 env = environ.Env()
@@ -119,15 +121,9 @@ DATABASE_ROLE = env("DJANGO_DB_ROLE", default="app")
 if DATABASE_ROLE not in {"app", "owner"}:
     raise ImproperlyConfigured("DJANGO_DB_ROLE must be 'app' or 'owner'.")
 DATABASES = {
-    "default": env.db_url_config(DATABASE_OWNER_URL if DATABASE_ROLE == "owner" else DATABASE_URL),
+    "default": database_config(DATABASE_OWNER_URL if DATABASE_ROLE == "owner" else DATABASE_URL),
 }
 # django-tenants' backend plus the per-transaction RLS tenant context (see rls/backend/base.py).
-# A socket directory given as ?host=/dir (e.g. the embedded PostgreSQL) arrives in OPTIONS;
-# lift it to HOST/PORT, where every tool that reads this dict (pg_dump, psycopg) looks.
-for _key in ("host", "port"):
-    _value = DATABASES["default"].get("OPTIONS", {}).pop(_key, None)
-    if _value and not DATABASES["default"].get(_key.upper()):
-        DATABASES["default"][_key.upper()] = str(_value)
 DATABASES["default"]["ENGINE"] = "rls.backend"
 DATABASES["default"]["CONN_MAX_AGE"] = env.int("CONN_MAX_AGE", default=0)
 DATABASE_ROUTERS = ["django_tenants.routers.TenantSyncRouter"]

@@ -10,13 +10,13 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
-import environ
 import psycopg
 from django.apps import apps
 from django.conf import settings
 from django.core import checks
 from django.db import DEFAULT_DB_ALIAS, OperationalError, connections
 
+from config.database import database_config, libpq_params
 from rls.policies import EXEMPT, POLICIES
 
 FIX_TABLE = (
@@ -115,16 +115,7 @@ def role_findings(cursor: psycopg.Cursor, *, strict: bool) -> list[Finding]:
 @contextlib.contextmanager
 def serving_cursor() -> Iterator[psycopg.Cursor]:
     """Yield a cursor connected as the serving role: DATABASE_URL, as web and workers use it."""
-    config = environ.Env.db_url_config(settings.DATABASE_URL)
-    params = {
-        "host": config.get("HOST"),
-        "port": config.get("PORT"),
-        "dbname": config.get("NAME"),
-        "user": config.get("USER"),
-        "password": config.get("PASSWORD"),
-        **config.get("OPTIONS", {}),
-    }
-    params = {key: value for key, value in params.items() if value}
+    params = libpq_params(database_config(settings.DATABASE_URL))
     with (
         psycopg.connect(**params, connect_timeout=5, autocommit=True) as conn,
         conn.cursor() as cursor,

@@ -6,12 +6,12 @@ so `setup_db_roles` is idempotent: a second run finds nothing to change.
 
 from dataclasses import dataclass
 
-import environ
 import psycopg
 from django.conf import settings
 from django.db import connection
 from django.db.backends.utils import CursorWrapper
 
+from config.database import database_config, libpq_params
 from rls.sql import quote
 
 TABLE_PRIVILEGES = ("SELECT", "INSERT", "UPDATE", "DELETE")
@@ -44,8 +44,8 @@ class Change:
 
 def app_role() -> AppRole:
     """Return the application role: DATABASE_URL's user, or APP_DB_ROLE when that is the owner."""
-    app = environ.Env.db_url_config(settings.DATABASE_URL)
-    owner = environ.Env.db_url_config(settings.DATABASE_OWNER_URL)
+    app = database_config(settings.DATABASE_URL)
+    owner = database_config(settings.DATABASE_OWNER_URL)
     if app.get("USER") and app["USER"] != owner.get("USER"):
         return AppRole(app["USER"], app.get("PASSWORD") or "")
     return AppRole(settings.APP_DB_ROLE, settings.APP_DB_PASSWORD)
@@ -211,15 +211,10 @@ def default_privilege_changes(cursor: CursorWrapper, role: AppRole, fresh: bool)
 
 def can_log_in(role: AppRole) -> bool:
     """Return whether the role's configured password is accepted by the server."""
-    config = connection.settings_dict  # the database being granted, as the owner reaches it
-    params = {"host": config.get("HOST"), "port": config.get("PORT"), "dbname": config["NAME"]}
+    # The database being granted, as the owner reaches it, but as the role.
+    params = libpq_params(connection.settings_dict, user=role.name, password=role.password)
     try:
-        psycopg.connect(
-            **{k: v for k, v in params.items() if v},
-            user=role.name,
-            password=role.password,
-            connect_timeout=5,
-        ).close()
+        psycopg.connect(**params, connect_timeout=5).close()
     except psycopg.OperationalError as exc:
         return "password" not in str(exc)
     return True

@@ -53,6 +53,7 @@ class DatabaseWrapper(tenants_base.DatabaseWrapper):
         self.rls_operator_depth = 0  # rls.operator_scope nesting
         self._rls_tenant_id: str | None = ""  # None: a bare schema, looked up on first use
         self._rls_in_transaction: Context = NO_CONTEXT
+        self._rls_path: tuple[tuple, str] = ((), "")  # (schema key, search_path) cache
         super().__init__(*args, **kwargs)
         self.execute_wrappers.append(self._rls_execute)
 
@@ -74,9 +75,15 @@ class DatabaseWrapper(tenants_base.DatabaseWrapper):
 
     def _rls_search_path(self) -> str:
         """Return the tenant's search_path for set_config, or '' on the public schema."""
-        if not self.schema_name or self.schema_name == get_public_schema_name():
-            return ""
-        return ",".join(quote_schema_name(s) for s in self._get_cursor_search_paths())
+        # Asked before every statement: rebuild it only when the schema changed.
+        key = (self.schema_name, self.include_public_schema)
+        if self._rls_path[0] != key:
+            public = not self.schema_name or self.schema_name == get_public_schema_name()
+            path = (
+                "" if public else ",".join(map(quote_schema_name, self._get_cursor_search_paths()))
+            )
+            self._rls_path = (key, path)
+        return self._rls_path[1]
 
     def _rls_execute(
         self, execute: Callable[..., Any], sql: Any, params: Any, many: bool, context: dict

@@ -9,6 +9,8 @@ from pathlib import Path
 from django.conf import settings
 from django.utils import timezone
 
+from config.database import libpq_params
+
 SEARCH_DIRS = ["/usr/lib/postgresql/*/bin", "/usr/local/pgsql/bin"]
 
 
@@ -42,18 +44,10 @@ def sorted_globs(pattern: str) -> list[str]:
 
 def libpq_env() -> dict[str, str]:
     """Return environment variables that point libpq tools at the default database."""
-    db = settings.DATABASES["default"]
-    env = dict(os.environ)
-    mapping = {"PGHOST": "HOST", "PGPORT": "PORT", "PGUSER": "USER", "PGPASSWORD": "PASSWORD"}
-    for var, key in mapping.items():
-        if db.get(key):
-            env[var] = str(db[key])
-    # A socket directory given as ?host=/dir (the embedded PostgreSQL) lands in OPTIONS.
-    for var, key in {"PGHOST": "host", "PGPORT": "port"}.items():
-        if not db.get(var[2:]) and db.get("OPTIONS", {}).get(key):
-            env[var] = str(db["OPTIONS"][key])
-    env["PGDATABASE"] = db["NAME"]
-    return env
+    params = libpq_params(settings.DATABASES["default"])
+    names = {"dbname": "PGDATABASE", "user": "PGUSER", "password": "PGPASSWORD"}
+    names |= {"host": "PGHOST", "port": "PGPORT"}
+    return {**os.environ, **{names[key]: value for key, value in params.items()}}
 
 
 def dump_schema(schema_name: str, *, label: str) -> Path:

@@ -8,7 +8,6 @@ import time
 
 import psycopg
 import pytest
-from django.conf import settings
 from django.core.management import CommandError, call_command
 from django.db import connection
 
@@ -26,14 +25,7 @@ PRIORITY_RANGE = ("tracker", "0004_task_priority_range")
 
 
 def raw_connection() -> psycopg.Connection:
-    db = settings.DATABASES["default"]
-    return psycopg.connect(
-        dbname=db["NAME"],
-        user=db["USER"],
-        host=db.get("HOST") or None,
-        port=db.get("PORT") or None,
-        password=db.get("PASSWORD") or None,
-    )
+    return psycopg.connect(test_database_url())
 
 
 def manage_in_background(*args: str) -> subprocess.Popen:
