@@ -58,10 +58,23 @@ class TenantViewSetMixin:
             return super().dispatch(request, *args, **kwargs)
 
 
-class TenantModelViewSet(TenantViewSetMixin, viewsets.ModelViewSet):
-    """CRUD over a selector and services; nested viewsets set `parent_kwarg`/`parent_selector`."""
+class TenantGenericViewSet(TenantViewSetMixin, viewsets.GenericViewSet):
+    """Reads through `selector(**selector_kwargs())`; no rows while the schema is generated."""
 
     selector: Callable[..., Any]
+
+    def selector_kwargs(self) -> dict[str, Any]:
+        return {}
+
+    def get_queryset(self):
+        if getattr(self, "swagger_fake_view", False):
+            return self.get_serializer_class().Meta.model.objects.none()
+        return type(self).selector(**self.selector_kwargs())
+
+
+class TenantModelViewSet(TenantGenericViewSet, viewsets.ModelViewSet):
+    """CRUD over a selector and services; nested viewsets set `parent_kwarg`/`parent_selector`."""
+
     services = Services()
     parent_kwarg: str | None = None
     parent_selector: Callable[..., Any] | None = None
@@ -81,14 +94,6 @@ class TenantModelViewSet(TenantViewSetMixin, viewsets.ModelViewSet):
 
     def selector_kwargs(self) -> dict[str, Any]:
         return self.parent_kwargs()
-
-    def get_queryset(self):
-        if getattr(self, "swagger_fake_view", False):
-            return self.queryset_model_for_schema()
-        return type(self).selector(**self.selector_kwargs())
-
-    def queryset_model_for_schema(self):
-        return self.get_serializer_class().Meta.model.objects.none()
 
     def get_serializer_context(self):
         context = super().get_serializer_context()

@@ -11,22 +11,12 @@ from django.db import transaction
 from django.utils import timezone
 
 from shared_apps.accounts.models import ApiToken, Invitation, Membership, Role, User
+from shared_apps.accounts.selectors import membership_exists
 from shared_apps.accounts.services import api_token_create, api_token_hash
-from shared_apps.audit.services import AuditContext, audit_record, audited_update
+from shared_apps.audit.services import AuditContext, audited_update
 
 INVITATION_LIFETIME = timedelta(days=7)
 INVITATION_PREFIX = "inv_"
-
-
-def _record(audit: AuditContext, action: str, target, **payload) -> None:
-    audit_record(
-        tenant=audit.tenant,
-        actor=audit.actor,
-        action=action,
-        target=target,
-        payload=payload,
-        ip=audit.ip,
-    )
 
 
 def _refuse_losing_last_owner(membership: Membership) -> None:
@@ -35,16 +25,21 @@ def _refuse_losing_last_owner(membership: Membership) -> None:
         raise ValidationError({"role": "The organisation needs at least one owner."})
 
 
+def _refuse_past(expires_at: datetime | None) -> None:
+    if expires_at is not None and expires_at <= timezone.now():
+        raise ValidationError({"expires_at": "Must be in the future."})
+
+
 @transaction.atomic
 def membership_add(*, audit: AuditContext, email: str, role: str) -> Membership:
     """Give an existing user `role` in the tenant (new people are invited instead)."""
     user = User.objects.filter(email=email.strip().lower(), is_active=True).first()
     if user is None:
         raise ValidationError({"email": "No user has this email; send an invitation instead."})
-    if Membership.objects.filter(tenant=audit.tenant, user=user).exists():
+    if membership_exists(tenant=audit.tenant, user_id=user.pk):
         raise ValidationError({"email": "This user is already a member."})
     membership = Membership.objects.create(tenant=audit.tenant, user=user, role=role)
-    _record(audit, "membership.add", membership, role=role)
+    audit.record("membership.add", membership, role=role)
     return membership
 
 
@@ -62,7 +57,7 @@ def membership_remove(*, audit: AuditContext, instance: Membership) -> None:
     ApiToken.objects.filter(
         tenant=audit.tenant, user_id=instance.user_id, revoked_at__isnull=True
     ).update(revoked_at=timezone.now())
-    _record(audit, "membership.remove", instance, user=str(instance.user_id))
+    audit.record("membership.remove", instance, user=str(instance.user_id))
     instance.delete()
 
 
@@ -71,12 +66,11 @@ def api_token_issue(
     *, audit: AuditContext, name: str, expires_at: datetime | None = None
 ) -> tuple[ApiToken, str]:
     """Create a token for the acting user in the tenant; return it with its key (shown once)."""
-    if expires_at is not None and expires_at <= timezone.now():
-        raise ValidationError({"expires_at": "Must be in the future."})
+    _refuse_past(expires_at)
     token, key = api_token_create(
         user=audit.actor, tenant=audit.tenant, name=name, expires_at=expires_at
     )
-    _record(audit, "api_token.create", token, prefix=token.prefix)
+    audit.record("api_token.create", token, prefix=token.prefix)
     return token, key
 
 
@@ -85,7 +79,7 @@ def api_token_revoke(*, audit: AuditContext, instance: ApiToken) -> ApiToken:
     if instance.revoked_at is None:
         instance.revoked_at = timezone.now()
         instance.save(update_fields=["revoked_at"])
-    _record(audit, "api_token.revoke", instance, prefix=instance.prefix)
+    audit.record("api_token.revoke", instance, prefix=instance.prefix)
     return instance
 
 
@@ -99,8 +93,7 @@ def invitation_create(
     email = email.strip().lower()
     if Membership.objects.filter(tenant=audit.tenant, user__email=email).exists():
         raise ValidationError({"email": "This person is already a member."})
-    if expires_at is not None and expires_at <= timezone.now():
-        raise ValidationError({"expires_at": "Must be in the future."})
+    _refuse_past(expires_at)
     key = INVITATION_PREFIX + secrets.token_urlsafe(32)
     invitation = Invitation.objects.create(
         tenant=audit.tenant,
@@ -110,11 +103,11 @@ def invitation_create(
         invited_by=audit.actor,
         expires_at=expires_at or timezone.now() + INVITATION_LIFETIME,
     )
-    _record(audit, "invitation.create", invitation, role=role)
+    audit.record("invitation.create", invitation, role=role)
     return invitation, key
 
 
 @transaction.atomic
 def invitation_revoke(*, audit: AuditContext, instance: Invitation) -> None:
-    _record(audit, "invitation.revoke", instance, email=instance.email)
+    audit.record("invitation.revoke", instance, email=instance.email)
     instance.delete()

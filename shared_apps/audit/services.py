@@ -22,6 +22,17 @@ class AuditContext:
     def actor_id(self):
         return getattr(self.actor, "pk", None)
 
+    def record(self, action: str, target=None, /, **payload) -> AuditEvent:
+        """Record this actor doing `action` to `target` in this tenant (see `audit_record`)."""
+        return audit_record(
+            tenant=self.tenant,
+            actor=self.actor,
+            action=action,
+            target=target,
+            payload=payload,
+            ip=self.ip,
+        )
+
 
 def audit_record(
     *,
@@ -60,38 +71,24 @@ def audit_record(
 def audited_create(*, audit: AuditContext, model: type[models.Model], action: str, **fields):
     """Create a `model` row from `fields` and audit it as `action`."""
     instance = model.objects.create(**fields)
-    audit_record(
-        tenant=audit.tenant,
-        actor=audit.actor,
-        action=action,
-        target=instance,
-        payload={"fields": sorted(fields)},
-        ip=audit.ip,
-    )
+    audit.record(action, instance, fields=sorted(fields))
     return instance
 
 
 @transaction.atomic
 def audited_update(*, audit: AuditContext, instance: models.Model, action: str, **fields):
     """Set `fields` on `instance`, save only what changed, and audit the changed names."""
-    changed = {}
+    changed = []
     for name, value in fields.items():
         if getattr(instance, name) != value:
             setattr(instance, name, value)
-            changed[name] = True
+            changed.append(name)
     if changed:
         update_fields = list(changed)
         if any(f.name == "updated_at" for f in instance._meta.concrete_fields):
             update_fields.append("updated_at")
         instance.save(update_fields=update_fields)
-    audit_record(
-        tenant=audit.tenant,
-        actor=audit.actor,
-        action=action,
-        target=instance,
-        payload={"changed": sorted(changed)},
-        ip=audit.ip,
-    )
+    audit.record(action, instance, changed=sorted(changed))
     return instance
 
 
@@ -100,4 +97,4 @@ def audited_delete(*, audit: AuditContext, instance: models.Model, action: str) 
     """Delete `instance` and audit it as `action` (the audit row keeps its type and id)."""
     target = (instance._meta.label_lower, instance.pk)
     instance.delete()
-    audit_record(tenant=audit.tenant, actor=audit.actor, action=action, target=target, ip=audit.ip)
+    audit.record(action, target)

@@ -68,12 +68,6 @@ def schema_catalogs(schemas: list[str]) -> dict[str, Catalog]:
     return catalogs
 
 
-def schema_names_present(schemas: list[str]) -> set[str]:
-    with connection.cursor() as cursor:
-        cursor.execute("SELECT nspname FROM pg_namespace WHERE nspname = ANY(%s)", [schemas])
-        return {row[0] for row in cursor.fetchall()}
-
-
 def catalog_diff(reference: Catalog, actual: Catalog) -> list[dict[str, str]]:
     """List every object that is missing, extra or defined differently in `actual`."""
     diffs = []

@@ -40,12 +40,18 @@ def schema_build_by_migrations(*, schema_name: str) -> None:
         connection.set_schema_to_public()
 
 
-def create_schema_if_missing(schema_name: str) -> bool:
-    """Create `schema_name`; return False when it already existed."""
+def schema_exists(schema_name: str) -> bool:
+    """Return whether PostgreSQL has a schema of that exact name."""
     with connection.cursor() as cursor:
         cursor.execute("SELECT 1 FROM pg_namespace WHERE nspname = %s", [schema_name])
-        if cursor.fetchone():
-            return False
+        return cursor.fetchone() is not None
+
+
+def create_schema_if_missing(schema_name: str) -> bool:
+    """Create `schema_name`; return False when it already existed."""
+    if schema_exists(schema_name):
+        return False
+    with connection.cursor() as cursor:
         cursor.execute(f"CREATE SCHEMA {connection.ops.quote_name(schema_name)}")
         grant_schema_to_app_role(schema_name, cursor)  # default privileges miss new schemas
     return True

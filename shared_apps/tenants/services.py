@@ -7,13 +7,14 @@ from pathlib import Path
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
-from django.db import IntegrityError, connection, transaction
+from django.db import IntegrityError, transaction
 
 from shared_apps.accounts.models import Membership, Role, User
 from shared_apps.audit.services import audit_record
 from shared_apps.tenants import provisioning
 from shared_apps.tenants.models import Domain, Tenant
 from shared_apps.tenants.pgtools import dump_schema, dump_schema_name, restore_dump
+from shared_apps.tenants.provisioning import schema_exists
 from shared_apps.tenants.template import template_get
 from shared_apps.tenants.validation import schema_name_for_slug, validate_tenant_slug
 
@@ -24,12 +25,6 @@ PROVISIONABLE = {Tenant.Status.PROVISIONING, Tenant.Status.FAILED}
 
 class TenantStateError(Exception):
     """The tenant is not in a state that allows the operation (the API answers 409)."""
-
-
-def schema_exists(schema_name: str) -> bool:
-    with connection.cursor() as cursor:
-        cursor.execute("SELECT 1 FROM pg_namespace WHERE nspname = %s", [schema_name])
-        return cursor.fetchone() is not None
 
 
 def tenant_primary_domain(slug: str) -> str:
@@ -63,7 +58,11 @@ def tenant_validate_new(*, slug: str, name: str, owner_email: str | None = None)
     if Tenant.objects.filter(slug=slug).exists():
         raise ValidationError({"slug": f"The slug '{slug}' is already taken."}, code="taken")
     taken = Domain.objects.filter(domain=tenant_primary_domain(slug)).exists()
-    if taken or schema_exists(schema_name) or Tenant.objects.filter(schema_name=schema_name):
+    if (
+        taken
+        or schema_exists(schema_name)
+        or Tenant.objects.filter(schema_name=schema_name).exists()
+    ):
         raise ValidationError({"slug": f"The slug '{slug}' is already in use."}, code="taken")
     return schema_name
 
@@ -76,16 +75,18 @@ def tenant_register(
     schema_name = tenant_validate_new(slug=slug, name=name, owner_email=owner_email)
     onboarding = {"owner_email": normalise_email(owner_email)} if owner_email else {}
     try:
-        with transaction.atomic():
-            return Tenant.objects.create(
-                slug=slug,
-                name=name.strip(),
-                plan=plan,
-                schema_name=schema_name,
-                status=Tenant.Status.PROVISIONING,
-                settings={"onboarding": onboarding} if onboarding else {},
-            )
-    except IntegrityError as exc:  # a concurrent registration won the race for the slug
+        return Tenant.objects.create(
+            slug=slug,
+            name=name.strip(),
+            plan=plan,
+            schema_name=schema_name,
+            status=Tenant.Status.PROVISIONING,
+            settings={"onboarding": onboarding} if onboarding else {},
+        )
+    # A concurrent registration won the race for the slug. No savepoint of its own is needed:
+    # the error leaves this function at once, and its @atomic rolls back (to its savepoint
+    # when nested), so the caller's transaction stays usable.
+    except IntegrityError as exc:
         raise ValidationError({"slug": f"The slug '{slug}' is already taken."}) from exc
 
 
@@ -229,8 +230,9 @@ def tenant_restore(
         validate_tenant_slug(slug)
     except ValidationError as exc:
         raise ValidationError({"slug": exc.messages}) from exc
-    if Tenant.objects.filter(slug=slug).exists() or Domain.objects.filter(
-        domain=tenant_primary_domain(slug)
+    if (
+        Tenant.objects.filter(slug=slug).exists()
+        or Domain.objects.filter(domain=tenant_primary_domain(slug)).exists()
     ):
         raise ValidationError({"slug": f"The slug '{slug}' is already taken."})
     if schema_exists(schema_name) or Tenant.objects.filter(schema_name=schema_name).exists():

@@ -22,7 +22,7 @@ def validate_tenant_slug(slug: str) -> str:
         )
     if slug.endswith("-") or "--" in slug:
         raise ValidationError("A slug cannot end with '-' or contain '--'.", code="invalid")
-    if slug in RESERVED_SLUGS or slug.startswith("pg-") or slug.startswith("pg_"):
+    if slug in RESERVED_SLUGS or slug.startswith("pg-"):  # "_" never passes the pattern
         raise ValidationError(f"'{slug}' is reserved.", code="reserved")
     return slug
 

@@ -51,12 +51,13 @@ def task_create(*, audit: AuditContext, project, status=None, **fields) -> Task:
         milestone=fields.get("milestone"),
         assigned_to=fields.get("assigned_to"),
     )
+    status = status or task_status_default()
     return audited_create(
         audit=audit,
         model=Task,
         action="task.create",
         project=project,
-        status=(status := status or task_status_default()),
+        status=status,
         closed_at=task_closed_at(status=status, closed_at=None),
         created_by=audit.actor_id,
         **fields,
@@ -69,7 +70,7 @@ def task_update(*, audit: AuditContext, instance: Task, **fields) -> Task:
         audit=audit,
         project=fields.get("project", instance.project),
         milestone=fields.get("milestone", instance.milestone),
-        assigned_to=fields.get("assigned_to") if "assigned_to" in fields else None,
+        assigned_to=fields.get("assigned_to"),  # only a new assignee is checked
     )
     status = fields.get("status", instance.status)
     fields["closed_at"] = task_closed_at(status=status, closed_at=instance.closed_at)

@@ -62,6 +62,7 @@ def test_crud_round_trip_is_audited(resource, acme, acme_data, client_for):
     events = AuditEvent.objects.filter(tenant=acme, target_id=body["id"], actor=client.user)
     verbs = [event.action.rsplit(".", 1)[1] for event in events.order_by("at")]
     assert len(verbs) == (3 if resource.change is not None else 2)
+    assert verbs[0] in {"create", "add"} and verbs[-1] in {"delete", "remove", "revoke"}
     assert all(event.ip == "127.0.0.1" for event in events)
 
 

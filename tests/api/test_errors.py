@@ -70,9 +70,9 @@ def test_deleting_a_status_in_use_is_409_not_500(owner, acme, acme_data):
 
 def test_nul_character_and_huge_number_are_400_not_500(owner, acme_data):
     body = {"project": str(acme_data.project.pk), "metadata": {"a": "\u0000"}, "kind": "x"}
-    assert owner.post(
-        f"/api/sessions/{acme_data.session.pk}/events/", body, "json"
-    ).status_code in (400,)
+    assert (
+        owner.post(f"/api/sessions/{acme_data.session.pk}/events/", body, "json").status_code == 400
+    )
     body = {"project": str(acme_data.project.pk), "input_tokens": 2**70}
     assert owner.post("/api/sessions/", body, format="json").status_code == 400
 

@@ -8,7 +8,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from config.api.permissions import OWNER, request_role
-from config.api.viewsets import TenantViewSetMixin, audit_context
+from config.api.viewsets import TenantGenericViewSet, TenantViewSetMixin, client_ip
 from shared_apps.accounts import access, selectors
 from shared_apps.accounts.api.serializers import (
     ApiTokenSerializer,
@@ -23,19 +23,18 @@ from shared_apps.audit.services import AuditContext
 INVALID_CREDENTIALS = "Invalid email or password, or not a member of this organisation."
 
 
-class MembershipViewSet(TenantViewSetMixin, viewsets.ModelViewSet):
+class MembershipViewSet(TenantGenericViewSet, viewsets.ModelViewSet):
     """Who belongs to the organisation with which role. Owners add (by email of an existing
     user), change and remove members; the last owner cannot be demoted or removed."""
 
     resource = "memberships"
     serializer_class = MembershipSerializer
+    selector = selectors.membership_list
     filterset_fields = ["role"]
     search_fields = ["user__email", "user__full_name"]
 
-    def get_queryset(self):
-        if getattr(self, "swagger_fake_view", False):
-            return MembershipSerializer.Meta.model.objects.none()
-        return selectors.membership_list(tenant=self.request.tenant)
+    def selector_kwargs(self):
+        return {"tenant": self.request.tenant}
 
     def perform_create(self, serializer):
         data = serializer.validated_data
@@ -58,28 +57,26 @@ class MembershipViewSet(TenantViewSetMixin, viewsets.ModelViewSet):
 
 
 class ApiTokenViewSet(
-    TenantViewSetMixin,
     mixins.CreateModelMixin,
     mixins.ListModelMixin,
     mixins.RetrieveModelMixin,
     mixins.DestroyModelMixin,
-    viewsets.GenericViewSet,
+    TenantGenericViewSet,
 ):
     """API tokens for this organisation. The key is returned once, on creation; DELETE revokes
     (the token stays listed with `revoked_at`)."""
 
     resource = "tokens"
     serializer_class = ApiTokenSerializer
+    selector = selectors.api_token_list
     filterset_fields = ["user"]
 
-    def get_queryset(self):
-        if getattr(self, "swagger_fake_view", False):
-            return ApiTokenSerializer.Meta.model.objects.none()
-        return selectors.api_token_list(
-            tenant=self.request.tenant,
-            user=self.request.user,
-            include_everyones=request_role(self.request) == OWNER,
-        )
+    def selector_kwargs(self):
+        return {
+            "tenant": self.request.tenant,
+            "user": self.request.user,
+            "include_everyones": request_role(self.request) == OWNER,
+        }
 
     def perform_create(self, serializer):
         token, key = access.api_token_issue(audit=self.audit_context(), **serializer.validated_data)
@@ -91,24 +88,22 @@ class ApiTokenViewSet(
 
 
 class InvitationViewSet(
-    TenantViewSetMixin,
     mixins.CreateModelMixin,
     mixins.ListModelMixin,
     mixins.RetrieveModelMixin,
     mixins.DestroyModelMixin,
-    viewsets.GenericViewSet,
+    TenantGenericViewSet,
 ):
     """Invitations to join the organisation; the token is returned once. Only owners invite
     owners. `expires_at` defaults to seven days from now; DELETE withdraws an invitation."""
 
     resource = "invitations"
     serializer_class = InvitationSerializer
+    selector = selectors.invitation_list
     filterset_fields = ["role", "email"]
 
-    def get_queryset(self):
-        if getattr(self, "swagger_fake_view", False):
-            return InvitationSerializer.Meta.model.objects.none()
-        return selectors.invitation_list(tenant=self.request.tenant)
+    def selector_kwargs(self):
+        return {"tenant": self.request.tenant}
 
     def perform_create(self, serializer):
         invitation, key = access.invitation_create(
@@ -171,7 +166,7 @@ class AuthTokenView(APIView):
             raise exceptions.AuthenticationFailed(INVALID_CREDENTIALS)
         if selectors.membership_role_get(user=user, tenant=tenant) is None:
             raise exceptions.AuthenticationFailed(INVALID_CREDENTIALS)
-        audit = AuditContext(tenant=tenant, actor=user, ip=audit_context(request).ip)
+        audit = AuditContext(tenant=tenant, actor=user, ip=client_ip(request))
         token, key = access.api_token_issue(audit=audit, name=data["name"])
         token.key = key
         return Response(ApiTokenSerializer(token).data, status=status.HTTP_201_CREATED)

@@ -8,7 +8,7 @@ from django.test import Client
 from shared_apps.accounts.models import Membership, User
 from shared_apps.accounts.services import api_token_create
 from shared_apps.tenants.models import Domain, Tenant
-from shared_apps.tenants.provisioning import schema_drop
+from shared_apps.tenants.provisioning import schema_drop, schema_exists
 from shared_apps.tenants.validation import schema_name_for_slug
 
 
@@ -34,19 +34,18 @@ def wait_for_status(client: Client, slug: str, wanted: str, timeout: float = 30)
         time.sleep(0.1)
 
 
-def schemas_named(prefix: str) -> list[str]:
+def public_snapshot() -> tuple[int, int, list[str]]:
+    """Tenant rows, domain rows and every schema's name: equal before and after = nothing made."""
     with connection.cursor() as cursor:
-        cursor.execute(
-            "SELECT nspname FROM pg_namespace WHERE nspname LIKE %s ORDER BY 1", [prefix + "%"]
-        )
-        return [row[0] for row in cursor.fetchall()]
+        cursor.execute("SELECT nspname FROM pg_namespace ORDER BY 1")
+        schemas = [row[0] for row in cursor.fetchall()]
+    return Tenant.objects.count(), Domain.objects.count(), schemas
 
 
 def tenant_footprint(slug: str) -> dict[str, int]:
     """Count what one tenant left behind: schemas, tenant rows, domains, memberships."""
-    schema = schema_name_for_slug(slug)
     return {
-        "schemas": len([name for name in schemas_named(schema) if name == schema]),
+        "schemas": int(schema_exists(schema_name_for_slug(slug))),
         "tenants": Tenant.objects.filter(slug=slug).count(),
         "domains": Domain.objects.filter(domain=f"{slug}.localhost").count(),
         "memberships": Membership.objects.filter(tenant__slug=slug).count(),

@@ -4,25 +4,13 @@ import io
 
 import pytest
 from django.core.management import CommandError, call_command
-from django.db import connection
 
 from shared_apps.accounts.models import Membership
 from shared_apps.tenants.models import Domain, Tenant
+from shared_apps.tenants.provisioning import schema_exists
+from tests.shared_apps.tenants.helpers import public_snapshot
 
 pytestmark = pytest.mark.django_db(transaction=True)
-
-
-def schema_exists(name: str) -> bool:
-    with connection.cursor() as cursor:
-        cursor.execute("SELECT 1 FROM pg_namespace WHERE nspname = %s", [name])
-        return cursor.fetchone() is not None
-
-
-def snapshot() -> tuple[int, int, list[str]]:
-    with connection.cursor() as cursor:
-        cursor.execute("SELECT nspname FROM pg_namespace ORDER BY 1")
-        schemas = [row[0] for row in cursor.fetchall()]
-    return Tenant.objects.count(), Domain.objects.count(), schemas
 
 
 def test_create_and_delete_tenant(tmp_path, settings):
@@ -66,10 +54,10 @@ def test_create_and_delete_tenant(tmp_path, settings):
     ],
 )
 def test_bad_slug_is_a_command_error_and_creates_nothing(acme, slug, reason):
-    before = snapshot()
+    before = public_snapshot()
     with pytest.raises(CommandError, match=reason):
         call_command("create_tenant", slug=slug, name="Whatever")
-    assert snapshot() == before
+    assert public_snapshot() == before
 
 
 def test_delete_unknown_tenant_says_so():

@@ -1,11 +1,13 @@
 """POST /api/tenants/ on the base domain: 202, a real worker provisions, the host answers."""
 
 import pytest
-from django.db import connection, transaction
+from django.core.exceptions import ValidationError as DjangoValidationError
+from django.db import transaction
 from django.test import Client
 
 from shared_apps.accounts.models import User
 from shared_apps.accounts.services import api_token_create
+from shared_apps.tenants import services
 from shared_apps.tenants.catalog import catalog_diff, schema_catalogs
 from shared_apps.tenants.models import Domain, Tenant
 from shared_apps.tenants.services import tenant_onboard
@@ -14,16 +16,10 @@ from tests.shared_apps.tenants.helpers import (
     drop_tenant_schemas,
     onboard,
     operator_client,
+    public_snapshot,
     tenant_footprint,
     wait_for_status,
 )
-
-
-def snapshot() -> tuple[int, int, int]:
-    with connection.cursor() as cursor:
-        cursor.execute("SELECT count(*) FROM pg_namespace")
-        schemas = cursor.fetchone()[0]
-    return Tenant.objects.count(), Domain.objects.count(), schemas
 
 
 @pytest.mark.django_db
@@ -40,11 +36,23 @@ def snapshot() -> tuple[int, int, int]:
 )
 def test_bad_input_is_400_with_field_messages_and_creates_nothing(acme, fields, field, message):
     client = operator_client()
-    before = snapshot()
+    before = public_snapshot()
     response = onboard(client, fields.pop("slug", "newco"), **fields)
     assert response.status_code == 400, response.content
     assert message in " ".join(response.json()[field]), response.content
-    assert snapshot() == before
+    assert public_snapshot() == before
+
+
+@pytest.mark.django_db
+def test_a_registration_that_loses_the_race_for_the_slug_is_a_slug_error(monkeypatch):
+    # The rival committed after our checks ran: only the unique index can still tell.
+    Tenant.objects.create(slug="racer", name="Rival", schema_name="t_racer_rival")
+    monkeypatch.setattr(services, "tenant_validate_new", lambda **fields: "t_racer")
+    with pytest.raises(DjangoValidationError) as caught:
+        services.tenant_register(slug="racer", name="Racer", owner_email="o@racer.test")
+    assert caught.value.message_dict == {"slug": ["The slug 'racer' is already taken."]}
+    # The failed INSERT was rolled back to the service's savepoint: this transaction goes on.
+    assert list(Tenant.objects.filter(slug="racer").values_list("name", flat=True)) == ["Rival"]
 
 
 @pytest.mark.django_db

@@ -11,10 +11,14 @@ from django.db import connection, transaction
 from shared_apps.accounts.models import Membership
 from shared_apps.tenants.catalog import catalog_diff, schema_catalogs
 from shared_apps.tenants.models import Domain, Tenant
-from shared_apps.tenants.provisioning import schema_build_by_migrations, schema_provision
+from shared_apps.tenants.provisioning import (
+    schema_build_by_migrations,
+    schema_exists,
+    schema_provision,
+)
 from shared_apps.tenants.services import tenant_create, tenant_provision, tenant_register
 from shared_apps.tenants.template import TEMPLATE_SCHEMA, stored_key, template_get, template_key
-from tests.shared_apps.tenants.helpers import drop_tenant_schemas, schemas_named, tenant_footprint
+from tests.shared_apps.tenants.helpers import drop_tenant_schemas, tenant_footprint
 
 TIMESTAMPS = ("id", "created_at", "updated_at", "applied")
 
@@ -101,7 +105,7 @@ def test_failure_rolls_the_schema_back_and_leaves_a_failed_tenant_with_its_reaso
     assert tenant.status == Tenant.Status.FAILED
     assert "IntegrityError" in tenant.status_reason
     assert "clash.localhost" in tenant.status_reason
-    assert schemas_named("t_clash") == []
+    assert not schema_exists("t_clash")
     assert not Membership.objects.filter(tenant=tenant).exists()
 
     Domain.objects.filter(domain="clash.localhost", tenant=acme).delete()
