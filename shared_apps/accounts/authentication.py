@@ -5,6 +5,7 @@ from datetime import timedelta
 from django.utils import timezone
 from rest_framework import authentication, exceptions
 
+import rls
 from shared_apps.accounts.models import ApiToken
 from shared_apps.accounts.services import api_token_hash
 
@@ -24,7 +25,20 @@ class BearerTokenAuthentication(authentication.BaseAuthentication):
         if len(header) != 2:
             raise exceptions.AuthenticationFailed("Malformed Authorization header.")
         key = header[1].decode(errors="replace")
-        return self.authenticate_key(key, tenant=getattr(request._request, "tenant", None))
+        tenant = getattr(request._request, "tenant", None)
+        if tenant is None:
+            return self.authenticate_operator_key(key)
+        return self.authenticate_key(key, tenant=tenant)
+
+    def authenticate_operator_key(self, key: str):
+        """Authenticate an operator token: the one place that enters `rls.operator_scope()`.
+
+        Operator tokens (tenant NULL) are invisible to every other context; the scope covers
+        only this lookup and the last-used stamp, and a tenant's token never matches here.
+        Only staff users get past `IsOperator` afterwards.
+        """
+        with rls.operator_scope():
+            return self.authenticate_key(key, tenant=None)
 
     def authenticate_key(self, key: str, *, tenant):
         token = (
