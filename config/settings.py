@@ -161,6 +161,8 @@ CACHES = {
 
 # --- Auth, i18n, static -----------------------------------------------------------------------
 
+# Sessions find their user on any host, so a signed-in non-member gets 403 rather than 401.
+AUTHENTICATION_BACKENDS = ["shared_apps.accounts.authentication.UserBackend"]
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},

@@ -153,7 +153,11 @@ class AuthTokenView(APIView):
 
     @extend_schema(
         request=TokenRequestSerializer,
-        responses={201: ApiTokenSerializer, 400: OpenApiResponse(description="Missing fields.")},
+        responses={
+            201: ApiTokenSerializer,
+            400: OpenApiResponse(description="Missing fields."),
+            429: OpenApiResponse(description="Too many attempts; retry after `Retry-After` s."),
+        },
         auth=[],
     )
     def post(self, request):
