@@ -46,6 +46,14 @@ def test_an_operator_token_from_the_command_works_on_the_operator_api(staff, acm
     ), "an operator token is no tenant token"
 
 
+def test_an_operator_token_authenticates_on_the_base_domain(acme):
+    from tests.shared_apps.tenants.helpers import operator_client
+
+    response = operator_client().get("/api/tenants/?status=active")
+    assert response.status_code == 200, response.content
+    assert response.json()["count"] >= 1
+
+
 def test_the_command_refuses_unknown_and_non_staff_users(acme):
     with pytest.raises(CommandError, match="No user has the email"):
         create_api_token("--operator", "nobody@example.test")
