@@ -10,6 +10,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
+import rls
 from shared_apps.accounts.models import ApiToken, Invitation, Membership, Role, User
 from shared_apps.accounts.selectors import membership_exists
 from shared_apps.accounts.services import api_token_create, api_token_hash
@@ -33,7 +34,9 @@ def _refuse_past(expires_at: datetime | None) -> None:
 @transaction.atomic
 def membership_add(*, audit: AuditContext, email: str, role: str) -> Membership:
     """Give an existing user `role` in the tenant (new people are invited instead)."""
-    user = User.objects.filter(email=email.strip().lower(), is_active=True).first()
+    # Inside a tenant RLS shows only its members; the person to add is not one yet.
+    with rls.tenant_scope(None):
+        user = User.objects.filter(email=email.strip().lower(), is_active=True).first()
     if user is None:
         raise ValidationError({"email": "No user has this email; send an invitation instead."})
     if membership_exists(tenant=audit.tenant, user_id=user.pk):
