@@ -129,8 +129,9 @@ def migrate_locked(request: FleetRequest, progress: Progress) -> FleetResult:
             enrol(resumed, active, skipped, states, behind=set())
             recorder.run_finish(resumed)
         return result
-    run = result.run = resumed or start_run(request, groups)
+    # Compile before recording the run: a plan that cannot be rendered leaves no run `running`.
     plans = PlanCompiler(planner, connection).compile_groups(groups)
+    run = result.run = resumed or start_run(request, groups)
     if request.backup:
         result.backup_path = backup_schemas(sorted(behind))
         progress("backup", path=result.backup_path)
