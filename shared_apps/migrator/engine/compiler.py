@@ -7,6 +7,7 @@ variants look up constraint names) is not trusted to be the same everywhere: it 
 operation and runs live in each tenant.
 """
 
+import copy
 from dataclasses import dataclass, field
 
 from django.db.backends.base.base import BaseDatabaseWrapper
@@ -195,7 +196,10 @@ class PlanCompiler:
         deferred statements included, so nothing runs twice.
         """
         before_count, before_len = counter.count, len(editor.collected_sql)
-        deferred = list(editor.deferred_sql)
+        # Deep: renaming operations rewrite queued statements in place (rename_*_references).
+        deferred = copy.deepcopy(
+            editor.deferred_sql, {id(editor): editor, id(self.connection): self.connection}
+        )
         try:
             self.run_operation(operation, app_label, editor, from_state, to_state, backwards)
             if counter.count == before_count:
