@@ -83,6 +83,7 @@ def select_tenants(request: FleetRequest) -> tuple[list[Tenant], list[Tenant]]:
 def fleet_plan(request: FleetRequest, planner: FleetPlanner | None = None):
     """Read every selected tenant's state in one query and group the ones that are behind."""
     planner = planner or FleetPlanner()
+    planner.check_conflicts()  # before anything is read or recorded, with or without --schema
     active, skipped = select_tenants(request)
     schemas = [tenant.schema_name for tenant in active]
     try:

@@ -32,6 +32,10 @@ def tenant_app_labels() -> set[str]:
     return {config.label for config in apps.get_app_configs() if is_tenant_app(config)}
 
 
+class ConflictingMigrations(ValueError):
+    """An app has more than one leaf migration: merge them before migrating."""
+
+
 @dataclass(frozen=True)
 class Target:
     """Where to take tenants: every app to its leaf, or one app to a migration (or zero)."""
@@ -98,6 +102,16 @@ class FleetPlanner:
         self.graph = self.loader.graph
         # One loader per set of partly applied squashes (rare): each has its own graph.
         self.loaders: dict[frozenset[MigrationKey], AppliedSetLoader] = {frozenset(): self.loader}
+
+    def check_conflicts(self) -> None:
+        """Refuse a graph with several leaves in one app, as Django's `migrate` does."""
+        conflicts = self.loader.detect_conflicts()
+        if conflicts:
+            names = "; ".join(f"{', '.join(sorted(n))} in {app}" for app, n in conflicts.items())
+            raise ConflictingMigrations(
+                "Conflicting migrations detected; multiple leaf nodes in the migration graph: "
+                f"({names}). To fix them run 'python manage.py makemigrations --merge'."
+            )
 
     def loader_for(self, applied: AppliedSet) -> AppliedSetLoader:
         """Return a loader whose graph resolves squashes as Django would for `applied`."""
