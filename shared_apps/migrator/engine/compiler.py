@@ -20,7 +20,7 @@ from django.db.migrations.operations.special import RunPython
 from django.db.migrations.state import ProjectState
 
 from shared_apps.migrator.engine.planner import FleetPlanner, PlanStep, tenant_app_labels
-from shared_apps.migrator.engine.postmigrate import PostMigrate
+from shared_apps.migrator.engine.postmigrate import PostMigrate, QueryCount
 
 SCHEMA_OPERATIONS = (FieldOperation, ModelOperation, IndexOperation)
 
@@ -70,17 +70,6 @@ class CompiledPlan(list):
     post_migrate: PostMigrate | None = None
 
 
-class QueryCounter:
-    """Count statements a connection really sends (collect-SQL mode sends none)."""
-
-    def __init__(self) -> None:
-        self.count = 0
-
-    def __call__(self, execute, sql, params, many, context):
-        self.count += 1
-        return execute(sql, params, many, context)
-
-
 class PlanCompiler:
     """Compile plan steps, caching each migration's rendering for the whole run."""
 
@@ -118,7 +107,8 @@ class PlanCompiler:
             after = self.planner.applied_after(group.applied, group.plan)
             after |= set(group.squashes_to_record)
             compiled.post_migrate = PostMigrate(loader, after, group.plan)
-            compiled.post_migrate.apps  # noqa: B018 - render once, before workers fork
+            # Rendered and probed once, before workers fork.
+            compiled.post_migrate.probe(self.connection, group.schemas[0])
             plans.update(dict.fromkeys(group.schemas, compiled))
         return plans
 
@@ -164,7 +154,7 @@ class PlanCompiler:
     def render(self, app_label: str, transitions, backwards: bool) -> list[Step]:
         """Turn (operation, from_state, to_state) transitions into SQL and operation steps."""
         steps: list[Step] = []
-        counter = QueryCounter()
+        counter = QueryCount()  # collect-SQL mode sends none: a count means it read
         with self.connection.execute_wrapper(counter):
             editor = self.connection.schema_editor(collect_sql=True, atomic=False)
             with editor:

@@ -6,11 +6,14 @@ tenants, take no fleet lock and record no run. Here `migrate` is `migrate_schema
 
 from django.core.management.base import CommandError
 from django.db import DEFAULT_DB_ALIAS
+from django.db.migrations.autodetector import MigrationAutodetector
 
 from shared_apps.migrator.management.commands.migrate_schemas import Command as MigrateSchemas
 
 
 class Command(MigrateSchemas):
+    # Django's system check compares it with makemigrations' (a custom autodetector must match).
+    autodetector = MigrationAutodetector
     help = (
         "Same as migrate_schemas: the public schema, then every active tenant through the "
         "fleet engine (locked, recorded in a run, resumable)."
