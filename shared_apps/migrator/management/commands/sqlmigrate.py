@@ -4,6 +4,7 @@ from django.core.management.base import CommandError
 from django.core.management.commands.sqlmigrate import Command as DjangoSqlMigrate
 from django.db import connection
 from django.db.migrations.exceptions import AmbiguityError
+from django.db.migrations.loader import MigrationLoader
 
 from shared_apps.migrator.engine.compiler import PlanCompiler, SqlStep
 from shared_apps.migrator.engine.planner import FleetPlanner, tenant_app_labels
@@ -34,11 +35,15 @@ class Command(DjangoSqlMigrate):
                 f"Cannot find a migration matching '{name}' from app '{app_label}'. "
                 f"Is it in INSTALLED_APPS?"
             ) from None
+        # Every node, squashes and what they replace alike: any of them can be asked for.
+        loader = MigrationLoader(None, ignore_no_migrations=True, replace_migrations=False)
         compiled = PlanCompiler(planner, connection).compile_migration(
-            migration, options["backwards"], sample_schema(), planner.loader
+            migration, options["backwards"], sample_schema(), loader
         )
+        # BaseCommand wraps the output in BEGIN/COMMIT when output_transaction is set.
+        self.output_transaction = compiled.atomic
         lines = [f"-- In each tenant schema (search_path: the tenant, public): {migration}"]
-        lines += ["BEGIN;"] if compiled.atomic else ["-- Not atomic: each statement on its own."]
+        lines += [] if compiled.atomic else ["-- Not atomic: each statement on its own."]
         for step in compiled.steps:
             if isinstance(step, SqlStep):
                 lines += [statement.rstrip(";") + ";" for statement in step.statements]
@@ -46,7 +51,6 @@ class Command(DjangoSqlMigrate):
                 lines.append(f"-- Runs live in each tenant: {step.operation.describe()}")
         if not compiled.steps:
             lines.append("-- (no-op)")
-        lines += ["COMMIT;"] if compiled.atomic else []
         return "\n".join(lines)
 
 
