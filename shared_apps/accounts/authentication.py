@@ -5,6 +5,7 @@ from datetime import timedelta
 from django.utils import timezone
 from rest_framework import authentication, exceptions
 
+from rls import operator_scope
 from shared_apps.accounts.models import ApiToken
 from shared_apps.accounts.services import api_token_hash
 
@@ -27,6 +28,14 @@ class BearerTokenAuthentication(authentication.BaseAuthentication):
         return self.authenticate_key(key, tenant=getattr(request._request, "tenant", None))
 
     def authenticate_key(self, key: str, *, tenant):
+        if tenant is None:
+            # Operator tokens (tenant NULL) are visible to the application role only inside the
+            # operator scope; the base domain's token check is the one place that enters it.
+            with operator_scope():
+                return self.authenticate_key_in_scope(key, tenant=None)
+        return self.authenticate_key_in_scope(key, tenant=tenant)
+
+    def authenticate_key_in_scope(self, key: str, *, tenant):
         token = (
             ApiToken.objects.select_related("user")
             .filter(key_hash=api_token_hash(key), tenant=tenant)

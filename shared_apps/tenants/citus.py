@@ -13,6 +13,7 @@ import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
+import psycopg.errors
 from django.conf import settings
 from django.db import connection, connections
 from django.db.backends.base.base import BaseDatabaseWrapper
@@ -40,6 +41,17 @@ def citus_active(conn: BaseDatabaseWrapper | None = None) -> bool:
             cursor.execute("SELECT 1 FROM pg_extension WHERE extname = 'citus'")
             _detected[key] = cursor.fetchone() is not None
     return _detected[key]
+
+
+def citus_refusal(exc: BaseException, migration: str) -> "CitusError | None":
+    """Name the migration when Citus refused one of its statements (SQLSTATE 0A000)."""
+    cause = exc if isinstance(exc, psycopg.Error) else exc.__cause__
+    if not isinstance(cause, psycopg.errors.FeatureNotSupported) or not citus_active():
+        return None
+    return CitusError(
+        f"Citus refused migration {migration.lstrip('+-')}: {' '.join(str(cause).split())}."
+        " Rewrite it in a form Citus accepts (docs/operations.md, 'What changes for migrations')."
+    )
 
 
 def create_schema_sql(quoted_schema: str) -> str:
@@ -162,6 +174,13 @@ def schema_nodes(schemas: Iterable[str]) -> dict[str, str]:
     with connection.cursor() as cursor:
         cursor.execute(SCHEMA_NODES, [list(schemas)])
         return {schema: f"{host}:{port}" for schema, host, port in cursor.fetchall()}
+
+
+def schema_distribute(schema: str) -> str:
+    """Make an existing plain schema a distributed schema; return the node it was placed on."""
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT citus_schema_distribute(%s::regnamespace)", [schema])
+    return schema_nodes([schema]).get(schema, "")
 
 
 @dataclass(frozen=True)

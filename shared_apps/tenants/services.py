@@ -241,9 +241,16 @@ def tenant_restore(
         raise ValidationError({"file": f"Schema {schema_name} already exists; not restoring."})
     restore_dump(dump_path)
     try:
+        node = ""
+        if citus.citus_active():  # pg_restore made a plain schema: distribute it to a worker
+            node = citus.schema_distribute(schema_name)
         with transaction.atomic():
             tenant = Tenant.objects.create(
-                slug=slug, name=name, schema_name=schema_name, status=Tenant.Status.ACTIVE
+                slug=slug,
+                name=name,
+                schema_name=schema_name,
+                status=Tenant.Status.ACTIVE,
+                node=node,
             )
             tenant_attach_owner(tenant=tenant, owner_email=owner_email)
             audit_record(

@@ -57,7 +57,8 @@ class Product:
     def sql(self, query: str, params=(), *, port: int | None = None, **auth) -> list[tuple]:
         conninfo = {"host": "127.0.0.1", "port": port or self.cluster.port, "user": "postgres"}
         with psycopg.connect(dbname=self.cluster.database, **{**conninfo, **auth}) as conn:
-            return conn.execute(query, params).fetchall()
+            cursor = conn.execute(query, params)
+            return cursor.fetchall() if cursor.description else []
 
     def serving_env(self) -> dict[str, str]:
         url = f"postgres://{APP_ROLE}:{APP_PASSWORD}@127.0.0.1:{self.cluster.port}/"
@@ -103,7 +104,8 @@ def citus_cluster_dir():
     directory = Path(tempfile.mkdtemp(prefix="dc-citus-"))
     directory.chmod(0o755)
     yield directory
-    shutil.rmtree(directory, ignore_errors=True)
+    # The nodes' data goes; the processes' logs stay for a failed run to be read.
+    shutil.rmtree(directory / "nodes", ignore_errors=True)
 
 
 @pytest.fixture(scope="session")
@@ -137,9 +139,11 @@ def product(cluster, citus_cluster_dir):
     serving = running.serving_env()
     gunicorn = [sys.executable, "-m", "gunicorn", "config.wsgi", "-b", f"127.0.0.1:{port}"]
     gunicorn += ["-w", "2", "--threads", "4", "--timeout", "120"]
+    gunicorn += ["--no-control-socket"]  # its default path is shared by every gunicorn
     running.start(gunicorn, env=serving, log=citus_cluster_dir / "web.log")
     worker = [sys.executable, "-m", "celery", "-A", "config.celery_app", "worker"]
     worker += ["-Q", "celery,operator", "-c", "2", "--without-mingle", "--without-gossip"]
+    worker += ["--loglevel", "INFO"]
     # Onboarding and fleet chunks need DDL: the worker runs as the owner, like the operator
     # queue's workers in production.
     worker_log = citus_cluster_dir / "worker.log"
@@ -194,4 +198,5 @@ print(api_token_create(user=user, tenant=tenant, name="citus test")[1])
 
 def token_for(product: Product, slug: str | None) -> str:
     """Return an API key of the tenant's owner, or an operator key when `slug` is None."""
-    return product.shell(TOKEN_CODE.format(slug=slug or ""))
+    # `shell` may print a banner first; the key is the last line.
+    return product.shell(TOKEN_CODE.format(slug=slug or "")).splitlines()[-1]

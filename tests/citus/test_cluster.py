@@ -1,6 +1,7 @@
 """The product on a 3-node Citus cluster: provisioning, fleet migrations, API, RLS, onboarding,
 and moving tenants between workers while their API is in use."""
 
+import re
 import threading
 
 import psycopg
@@ -124,13 +125,13 @@ def test_fleet_migrates_every_tenant_back_and_forth_with_a_data_migration(
         return rows[0][0]
 
     back = product.manage("migrate_schemas", "tracker", "0002", "--tenant", "--executor", executor)
-    assert "failed" not in back.stdout.lower(), back.stdout
+    assert re.search(r"Run \S+: done — 2 done, 0 failed", back.stdout), back.stdout
     assert closed_at_columns() == 0
     back = product.manage("migrate_schemas", "tracker", "0001", "--tenant", "--executor", executor)
     # The data migration ran backwards on each worker: unused default statuses are gone.
     assert product.sql("SELECT count(*) FROM t_beta.tracker_taskstatus") == [(0,)]
     forth = product.manage("migrate_schemas", "--tenant", "--executor", executor)
-    assert "failed" not in forth.stdout.lower(), forth.stdout
+    assert re.search(r"Run \S+: done — 2 done, 0 failed", forth.stdout), forth.stdout
     assert closed_at_columns() == 2
     assert product.sql("SELECT count(*) FROM t_beta.tracker_taskstatus") == [(3,)]
     assert product.manage("check_schemas").returncode == 0
@@ -162,9 +163,10 @@ def test_move_tenant_while_its_api_is_writing_loses_nothing(product, tenants):
                            token=token, body={"name": "Moving", "key": "MOV"})  # fmt: skip
     assert status == 201, project
     product.sql(
-        "INSERT INTO t_alpha.tracker_task (project_id, status_id, title, description, priority,"
-        " created_at, updated_at) SELECT %s, (SELECT id FROM t_alpha.tracker_taskstatus LIMIT 1),"
-        " 'bulk ' || n, '', 2, now(), now() FROM generate_series(1, 5000) n",
+        "INSERT INTO t_alpha.tracker_task (id, project_id, status_id, title, description,"
+        " priority, created_at, updated_at) SELECT gen_random_uuid(), p.id, s.id, 'bulk ' || g,"
+        " '', 2, now(), now() FROM t_alpha.projects_project p, generate_series(1, 5000) g,"
+        " LATERAL (SELECT id FROM t_alpha.tracker_taskstatus LIMIT 1) s WHERE p.id = %s",
         [project["id"]],
     )
     source = schema_node(product, "t_alpha")
@@ -209,12 +211,19 @@ def test_move_tenant_refuses_a_node_that_is_not_a_worker(product, tenants):
 
 
 def test_rebalance_spreads_tenants_over_the_workers(product, tenants):
+    product.manage("create_tenant", "--slug", "delta", "--name", "Delta")
+    slugs = [
+        row[0] for row in product.sql("SELECT slug FROM tenants_tenant WHERE status = 'active'")
+    ]
+    assert len(slugs) >= 3
     first = workers(product)[0]
-    for slug in ("alpha", "beta", "gamma"):
+    for slug in slugs:
         if schema_node(product, f"t_{slug}") != first:
             product.manage("move_tenant", "--slug", slug, "--to-node", first)
     result = product.manage("rebalance_tenants")
-    nodes = {schema_node(product, f"t_{slug}") for slug in ("alpha", "beta", "gamma")}
+    # With every tenant on one worker (and the template on either), Citus' plan moves tenants.
+    nodes = {schema_node(product, f"t_{slug}") for slug in slugs}
     assert nodes == set(workers(product)), result.stdout
-    for slug in ("alpha", "beta", "gamma"):
+    assert "tenants per node" in result.stdout
+    for slug in slugs:
         assert recorded_node(product, slug) == schema_node(product, f"t_{slug}")
