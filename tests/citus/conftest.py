@@ -142,7 +142,7 @@ def product(cluster, citus_cluster_dir):
     gunicorn += ["--no-control-socket"]  # its default path is shared by every gunicorn
     running.start(gunicorn, env=serving, log=citus_cluster_dir / "web.log")
     worker = [sys.executable, "-m", "celery", "-A", "config.celery_app", "worker"]
-    worker += ["-Q", "celery,operator", "-c", "2", "--without-mingle", "--without-gossip"]
+    worker += ["-Q", "operator", "-c", "2", "--without-mingle", "--without-gossip"]
     worker += ["--loglevel", "INFO"]
     # Onboarding and fleet chunks need DDL: the worker runs as the owner, like the operator
     # queue's workers in production.
