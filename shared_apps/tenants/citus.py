@@ -9,7 +9,6 @@ out with Citus", for why). Everything Citus-specific the product does is in this
 
 import re
 import threading
-import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
@@ -290,12 +289,3 @@ def rebalance(*, mode: str, progress: Progress) -> int:
 
     watch(work, rebalance_progress, progress)
     return moves
-
-
-def wait_seconds(check: Callable[[], bool], timeout: float) -> bool:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if check():
-            return True
-        time.sleep(0.2)
-    return False
