@@ -7,6 +7,7 @@ The public schema's tables stay plain tables on the coordinator (see docs/operat
 out with Citus", for why). Everything Citus-specific the product does is in this module.
 """
 
+import json
 import re
 import threading
 from collections.abc import Callable, Iterable
@@ -236,19 +237,26 @@ def watch(work: Callable[[], None], report: Callable[[], str | None], progress: 
         raise failure[0]
 
 
-def move_progress(schema: str) -> str | None:
-    """Describe an ongoing move of `schema` from `get_rebalance_progress()`, if any."""
+# Shards being copied right now, summed per schema (a schema's shards move together).
+COPYING = """
+SELECT c.relnamespace::regnamespace::text, sum(p.source_shard_size), sum(p.target_shard_size)
+FROM get_rebalance_progress() p JOIN pg_class c ON c.oid = p.table_name
+GROUP BY 1 ORDER BY 1
+"""
+
+
+def copy_progress(only: str | None = None) -> str | None:
+    """Describe the schema copies in progress (`get_rebalance_progress()`), if any."""
     with connection.cursor() as cursor:
-        cursor.execute(
-            "SELECT sum(source_shard_size), sum(target_shard_size), min(progress)"
-            " FROM get_rebalance_progress() WHERE table_name::text LIKE %s",
-            [f"{schema}.%"],
-        )
-        source, target, _ = cursor.fetchone()
-    if not source:
-        return None
-    percent = min(100, int(100 * (target or 0) / source))
-    return f"copied {percent}% ({(target or 0) // 1024} of {source // 1024} kB)"
+        cursor.execute(COPYING)
+        rows = [row for row in cursor.fetchall() if only in (None, row[0])]
+    parts = []
+    for schema, source, target in rows:
+        if source:
+            percent = min(100, int(100 * (target or 0) / source))
+            kilobytes = f"{(target or 0) // 1024} of {source // 1024} kB"
+            parts.append(f"{schema} copied {percent}% ({kilobytes})")
+    return "; ".join(parts) or None
 
 
 def schema_move(*, schema: str, to_node: Node, mode: str, progress: Progress) -> None:
@@ -261,23 +269,35 @@ def schema_move(*, schema: str, to_node: Node, mode: str, progress: Progress) ->
                 [schema, to_node.host, to_node.port, mode],
             )
 
-    watch(work, lambda: move_progress(schema), progress)
+    watch(work, lambda: copy_progress(schema), progress)
 
 
 def rebalance_progress() -> str | None:
+    """Describe the running rebalance: its moves by state, and the copies in progress."""
     with connection.cursor() as cursor:
         cursor.execute(
-            "SELECT state, details->'task_state_counts' FROM citus_rebalance_status()"
+            "SELECT details->'task_state_counts' FROM citus_rebalance_status()"
             " ORDER BY started_at DESC NULLS LAST LIMIT 1"
         )
         row = cursor.fetchone()
-    return f"{row[0]}: {row[1]}" if row else None
+    counts = (row[0] if row else None) or {}
+    if isinstance(counts, str):
+        counts = json.loads(counts)
+    states = ", ".join(f"{count} {state}" for state, count in sorted(counts.items()))
+    copying = copy_progress()
+    return (
+        " — ".join(part for part in (f"moves: {states}" if states else "", copying) if part) or None
+    )
 
 
 def rebalance(*, mode: str, progress: Progress) -> int:
-    """Spread distributed schemas evenly over the workers; return the number of moves."""
+    """Spread distributed schemas evenly over the workers; return how many schemas moved."""
     with connection.cursor() as cursor:
-        cursor.execute("SELECT count(*) FROM get_rebalance_table_shards_plan()")
+        # The plan lists every shard; a distributed schema moves whole: count schemas.
+        cursor.execute(
+            "SELECT count(DISTINCT c.relnamespace) FROM get_rebalance_table_shards_plan() p"
+            " JOIN pg_class c ON c.oid = p.table_name"
+        )
         moves = cursor.fetchone()[0]
     if not moves:
         return 0

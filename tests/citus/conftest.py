@@ -141,21 +141,27 @@ def product(cluster, citus_cluster_dir):
     gunicorn += ["-w", "2", "--threads", "4", "--timeout", "120"]
     gunicorn += ["--no-control-socket"]  # its default path is shared by every gunicorn
     running.start(gunicorn, env=serving, log=citus_cluster_dir / "web.log")
-    worker = [sys.executable, "-m", "celery", "-A", "config.celery_app", "worker"]
-    worker += ["-Q", "operator", "-c", "2", "--without-mingle", "--without-gossip"]
-    worker += ["--loglevel", "INFO"]
-    # Onboarding and fleet chunks need DDL: the worker runs as the owner, like the operator
-    # queue's workers in production.
-    worker_log = citus_cluster_dir / "worker.log"
-    running.start(worker, env=env, log=worker_log)
+    # Onboarding and fleet chunks need DDL: the `operator` worker runs as the owner; tenant
+    # tasks (`celery` queue) run as the application role, as in production.
+    queues = {"operator": env, "celery": serving}
+    for queue, queue_env in queues.items():
+        running.start(celery_worker(queue), env=queue_env, log=citus_cluster_dir / f"{queue}.log")
     running.base_url = f"http://127.0.0.1:{port}"
     try:
         wait_for(lambda: http(running, "GET", "/healthz", host="localhost")[0] == 200,
                  timeout=60, what="gunicorn")  # fmt: skip
-        wait_for(lambda: "ready." in worker_log.read_text(), timeout=60, what="the Celery worker")
+        for queue in queues:
+            log = citus_cluster_dir / f"{queue}.log"
+            wait_for(lambda log=log: "ready." in log.read_text(), timeout=60, what=queue)
         yield running
     finally:
         running.stop()
+
+
+def celery_worker(queue: str) -> list[str]:
+    argv = [sys.executable, "-m", "celery", "-A", "config.celery_app", "worker", "-Q", queue]
+    return argv + ["-n", f"{queue}@%h", "-c", "2", "--without-mingle", "--without-gossip",
+                   "--loglevel", "INFO"]  # fmt: skip
 
 
 def http(product: Product, method: str, path: str, *, host: str, token: str = "", body=None):

@@ -1,6 +1,7 @@
 """The product on a 3-node Citus cluster: provisioning, fleet migrations, API, RLS, onboarding,
 and moving tenants between workers while their API is in use."""
 
+import json
 import re
 import threading
 
@@ -113,6 +114,24 @@ def test_rls_holds_for_the_application_role_on_the_coordinator(product, tenants)
                 conn.execute(forge, [ids["beta"]])
 
 
+TENANT_TASK = """
+import json
+from django_tenants.utils import tenant_context
+from shared_apps.tenants.models import Tenant
+from tasks.diagnostics import tenant_visibility
+with tenant_context(Tenant.objects.get(slug="alpha")):
+    result = tenant_visibility.apply_async()
+print(json.dumps(result.get(timeout=60)))
+"""
+
+
+def test_tenant_tasks_run_as_the_application_role_in_their_tenant(product, tenants):
+    seen = json.loads(product.shell(TENANT_TASK).splitlines()[-1])
+    alpha = product.sql("SELECT id::text FROM tenants_tenant WHERE slug = 'alpha'")[0][0]
+    assert seen["role"] == APP_ROLE
+    assert (seen["schema"], seen["tenants"]) == ("t_alpha", [alpha])
+
+
 @pytest.mark.parametrize("executor", ["standard", "parallel", "celery"])
 def test_fleet_migrates_every_tenant_back_and_forth_with_a_data_migration(
     product, tenants, executor
@@ -134,6 +153,22 @@ def test_fleet_migrates_every_tenant_back_and_forth_with_a_data_migration(
     assert re.search(r"Run \S+: done — 2 done, 0 failed", forth.stdout), forth.stdout
     assert closed_at_columns() == 2
     assert product.sql("SELECT count(*) FROM t_beta.tracker_taskstatus") == [(3,)]
+    assert product.manage("check_schemas").returncode == 0
+
+
+def test_a_migration_citus_refuses_is_named_and_leaves_every_tenant_unchanged(product, tenants):
+    refused = product.manage(
+        "migrate_schemas", "--tenant", "--executor", "standard", check=False,
+        DJANGO_SETTINGS_MODULE="tests.citus.refused.settings",
+    )  # fmt: skip
+    assert refused.returncode == 1
+    message = "Citus refused migration refused.0001_title_statistics: alter table command"
+    assert message in refused.stderr + refused.stdout
+    history = product.sql(
+        "SELECT count(*) FROM t_alpha.django_migrations WHERE app = 'refused'"
+        " UNION ALL SELECT count(*) FROM t_beta.django_migrations WHERE app = 'refused'"
+    )
+    assert history == [(0,), (0,)]
     assert product.manage("check_schemas").returncode == 0
 
 

@@ -23,10 +23,13 @@ class Command(BaseCommand):
         except CitusError as exc:
             raise CommandError(str(exc)) from exc
         counts: dict[str, int] = {}
-        for node in Tenant.objects.values_list("node", flat=True):
-            counts[node or "(not distributed)"] = counts.get(node or "(not distributed)", 0) + 1
+        for node in Tenant.objects.filter(status=Tenant.Status.ACTIVE).values_list(
+            "node", flat=True
+        ):
+            counts[node or "not distributed"] = counts.get(node or "not distributed", 0) + 1
         placement = ", ".join(f"{node}: {n}" for node, n in sorted(counts.items()))
-        self.stdout.write(self.style.SUCCESS(f"{moves} moves; tenants per node: {placement}."))
+        moved = f"{moves} schema(s) moved"
+        self.stdout.write(self.style.SUCCESS(f"{moved}; active tenants per node: {placement}."))
 
     def progress(self, line: str) -> None:
         self.stdout.write(line)
