@@ -44,9 +44,14 @@ def citus_active(conn: BaseDatabaseWrapper | None = None) -> bool:
 
 
 def citus_refusal(exc: BaseException, migration: str) -> "CitusError | None":
-    """Name the migration when Citus refused one of its statements (SQLSTATE 0A000)."""
+    """Name the migration when Citus refused one of its statements."""
     cause = exc if isinstance(exc, psycopg.Error) else exc.__cause__
-    if not isinstance(cause, psycopg.errors.FeatureNotSupported) or not citus_active():
+    # Citus refuses unsupported forms with 0A000, and a foreign key out of a distributed schema
+    # with a plain (XX000) "foreign keys from distributed schemas can only point to …".
+    unsupported = isinstance(cause, psycopg.errors.FeatureNotSupported) or (
+        isinstance(cause, psycopg.errors.InternalError_) and "distributed" in str(cause)
+    )
+    if not unsupported or not citus_active():
         return None
     return CitusError(
         f"Citus refused migration {migration.lstrip('+-')}: {' '.join(str(cause).split())}."
