@@ -4,7 +4,8 @@
 
 Both sides get the same fleet (`--tenants` tenants made by `create_tenant`'s service, rolled
 back to tracker 0002), then `migrate_schemas --tenant` brings them forward (tracker 0003 adds a
-column, an index and a backfill; 0004 and 0005 follow) and is timed. On the cluster, one tenant
+column, an index and a backfill; 0004 and 0005 follow) and is timed, and so is the next run,
+which finds every tenant current (the usual deploy). On the cluster, one tenant
 with `--tasks` tasks is then moved to the other worker with `move_tenant` (timed). The cluster is
 started with `config.citus_cluster` (building Citus if needed) in a scratch directory and stopped
 at the end; the single server is BENCH_DATABASE_URL (default the local PostgreSQL).
@@ -61,17 +62,18 @@ def manage(url: str, *args: str) -> float:
     return time.perf_counter() - started
 
 
-def fleet(url: str, tenants: int, workers: int) -> float:
-    """Make the fleet, roll it back to tracker 0002, and time migrating it forward."""
+def fleet(url: str, tenants: int, workers: int) -> tuple[float, float]:
+    """Make the fleet, roll it back to tracker 0002, time migrating it forward, then a no-op."""
     manage(url, "migrate_schemas", "--shared", "--noinput")
     log(f"creating {tenants} tenants on {url}")
     manage(url, "shell", "-c", CREATE_TENANTS.format(count=tenants))
     manage(url, "migrate_schemas", "tracker", "0002", "--tenant", "--workers", str(workers))
     log("timing migrate_schemas --tenant")
-    return manage(url, "migrate_schemas", "--tenant", "--workers", str(workers))
+    forward = manage(url, "migrate_schemas", "--tenant", "--workers", str(workers))
+    return forward, manage(url, "migrate_schemas", "--tenant", "--workers", str(workers))
 
 
-def single_server(tenants: int, workers: int) -> float:
+def single_server(tenants: int, workers: int) -> tuple[float, float]:
     server = os.environ.get("BENCH_DATABASE_URL", "postgres://postgres@127.0.0.1:5432/")
     with psycopg.connect(server.rstrip("/") + "/postgres", autocommit=True) as conn:
         conn.execute(f'DROP DATABASE IF EXISTS "{DB_NAME}" WITH (FORCE)')
@@ -134,9 +136,12 @@ def main() -> None:
     finally:
         cluster.stop()
         shutil.rmtree(directory, ignore_errors=True)
-    print(f"fleet migrate of {args.tenants} tenants (tracker 0003-0005, --workers {args.workers})")
-    print(f"  {'one PostgreSQL server':<34}{one:8.1f} s")
-    print(f"  {'Citus: coordinator + 2 workers':<34}{distributed:8.1f} s")
+    print(f"fleet migrate of {args.tenants} tenants (--workers {args.workers})")
+    print(f"  {'':<34}{'tracker 0003-0005':>18}{'no-op (all current)':>21}")
+    print(f"  {'one PostgreSQL server':<34}{one[0]:16.1f} s{one[1]:19.1f} s")
+    print(
+        f"  {'Citus: coordinator + 2 workers':<34}{distributed[0]:16.1f} s{distributed[1]:19.1f} s"
+    )
     print("  tenants per worker: " + ", ".join(f"{node}: {n}" for node, n in spread))
     print(f"move one tenant with {args.tasks} tasks ({source} -> {target})")
     print(f"  {'move_tenant (citus_schema_move)':<34}{moved:8.1f} s")
