@@ -263,3 +263,17 @@ def test_rebalance_spreads_tenants_over_the_workers(product, tenants):
     assert "tenants per node" in result.stdout
     for slug in slugs:
         assert recorded_node(product, slug) == schema_node(product, f"t_{slug}")
+
+
+def test_a_deleted_tenant_restored_from_its_backup_is_distributed_again(product, tenants):
+    product.manage("create_tenant", "--slug", "omega", "--name", "Omega")
+    deleted = product.manage("delete_tenant", "--slug", "omega", "--noinput")
+    backup = deleted.stdout.split("Backup written to ", 1)[1].split()[0]
+    assert product.sql(
+        "SELECT count(*) FROM citus_schemas WHERE schema_name::text = 't_omega'"
+    ) == [(0,)]
+    product.manage("restore_tenant", "--file", backup, "--slug", "omega")
+    node = schema_node(product, "t_omega")
+    assert node in workers(product)
+    assert recorded_node(product, "omega") == node
+    assert product.manage("check_schemas").returncode == 0
