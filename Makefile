@@ -1,10 +1,11 @@
 # The two commands: `make run` (the product, locally) and `make test` (lint + the suite).
+# `make test-citus` runs the product's key tests on a real Citus cluster.
 PYTHON ?= python3
 VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
-.PHONY: run test install lint clean-devdata
+.PHONY: run test test-citus install lint clean-devdata
 
 $(STAMP): requirements/base.txt requirements/dev.txt requirements/corpus.txt
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -19,6 +20,11 @@ run: $(STAMP)
 
 test: $(STAMP)
 	$(PY) -m config.devstack test $(PYTEST_ARGS)
+
+# The `citus` tests: builds Citus into PostgreSQL 15 when missing (root), starts a coordinator
+# and two workers on free ports, runs the product against them, stops the cluster.
+test-citus: $(STAMP)
+	CITUS_TESTS=1 $(PY) -m config.devstack test -m citus tests/citus $(PYTEST_ARGS)
 
 lint: $(STAMP)
 	$(PY) -m ruff check .

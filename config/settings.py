@@ -129,6 +129,11 @@ DATABASES = {
 DATABASES["default"]["ENGINE"] = "rls.backend"
 DATABASES["default"]["CONN_MAX_AGE"] = env.int("CONN_MAX_AGE", default=0)
 DATABASE_ROUTERS = ["django_tenants.routers.TenantSyncRouter"]
+# Citus (schema-based sharding): "auto" detects the citus extension on the database; "on" or
+# "off" decides without asking. On Citus every tenant schema is a distributed schema.
+CITUS = env("CITUS", default="auto").lower()
+if CITUS not in {"auto", "on", "off"}:
+    raise ImproperlyConfigured("CITUS must be 'auto', 'on' or 'off'.")
 # The application role `manage.py setup_db_roles` creates when DATABASE_URL names the owner
 # (development); otherwise DATABASE_URL's user and password are the application role.
 APP_DB_ROLE = env("APP_DB_ROLE", default="devcontext_app")

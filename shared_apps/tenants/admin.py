@@ -11,7 +11,7 @@ class DomainInline(admin.TabularInline):
 
 @admin.register(Tenant, site=public_admin)
 class TenantAdmin(admin.ModelAdmin):
-    list_display = ["slug", "name", "schema_name", "plan", "status", "created_at"]
+    list_display = ["slug", "name", "schema_name", "plan", "status", "node", "created_at"]
     list_filter = ["status", "plan"]
     search_fields = ["slug", "name", "schema_name"]
     readonly_fields = ["schema_name", "created_at", "updated_at"]

@@ -32,6 +32,11 @@ class Tenant(TenantMixin):
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
     settings = models.JSONField(default=dict, blank=True)
+    node = models.CharField(
+        max_length=255,
+        blank=True,
+        help_text="HOST:PORT of the Citus worker holding the schema; empty on one server.",
+    )
 
     # Schemas are created and dropped by our provisioning services, never implicitly on save().
     auto_create_schema = False

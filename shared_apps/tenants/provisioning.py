@@ -5,6 +5,7 @@ from django.db import connection
 from django_tenants.management.commands.migrate_schemas import MigrateSchemasCommand
 
 from rls.roles import grant_schema_to_app_role
+from shared_apps.tenants.citus import citus_active, create_schema_sql
 from shared_apps.tenants.template import TenantTemplate, template_get, template_replay
 
 
@@ -51,8 +52,12 @@ def create_schema_if_missing(schema_name: str) -> bool:
     """Create `schema_name`; return False when it already existed."""
     if schema_exists(schema_name):
         return False
+    quoted = connection.ops.quote_name(schema_name)
+    statement = f"CREATE SCHEMA {quoted}"
+    if citus_active():
+        statement = create_schema_sql(quoted)  # a distributed schema, placed on a worker
     with connection.cursor() as cursor:
-        cursor.execute(f"CREATE SCHEMA {connection.ops.quote_name(schema_name)}")
+        cursor.execute(statement)
         grant_schema_to_app_role(schema_name, cursor)  # default privileges miss new schemas
     return True
 

@@ -11,7 +11,7 @@ from django.db import IntegrityError, transaction
 
 from shared_apps.accounts.models import Membership, Role, User
 from shared_apps.audit.services import audit_record
-from shared_apps.tenants import provisioning
+from shared_apps.tenants import citus, provisioning
 from shared_apps.tenants.models import Domain, Tenant
 from shared_apps.tenants.pgtools import dump_schema, dump_schema_name, restore_dump
 from shared_apps.tenants.provisioning import schema_exists
@@ -114,7 +114,9 @@ def tenant_provision(*, tenant: Tenant, owner_email: str | None = None) -> Tenan
             )
             tenant_attach_owner(tenant=locked, owner_email=owner_email, fresh=created)
             locked.status, locked.status_reason = Tenant.Status.ACTIVE, ""
-            locked.save(update_fields=["status", "status_reason", "updated_at"])
+            if citus.citus_active():  # the worker Citus placed the new schema on
+                locked.node = citus.schema_nodes([locked.schema_name]).get(locked.schema_name, "")
+            locked.save(update_fields=["status", "status_reason", "node", "updated_at"])
             audit_record(
                 tenant=locked,
                 actor=None,
@@ -239,9 +241,16 @@ def tenant_restore(
         raise ValidationError({"file": f"Schema {schema_name} already exists; not restoring."})
     restore_dump(dump_path)
     try:
+        node = ""
+        if citus.citus_active():  # pg_restore made a plain schema: distribute it to a worker
+            node = citus.schema_distribute(schema_name)
         with transaction.atomic():
             tenant = Tenant.objects.create(
-                slug=slug, name=name, schema_name=schema_name, status=Tenant.Status.ACTIVE
+                slug=slug,
+                name=name,
+                schema_name=schema_name,
+                status=Tenant.Status.ACTIVE,
+                node=node,
             )
             tenant_attach_owner(tenant=tenant, owner_email=owner_email)
             audit_record(

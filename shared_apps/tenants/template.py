@@ -186,11 +186,19 @@ def migrate_schema(schema_name: str) -> None:
 
 def template_capture(key: str) -> TenantTemplate:
     """Dump the template schema's three sections and render them as unqualified SQL."""
+    from shared_apps.tenants.citus import citus_active, ddl_for_citus
+
+    ddl = render_ddl
+    if citus_active():
+        # On a Citus coordinator, some of pg_dump's DDL forms are refused on distributed tables.
+        def ddl(dump: str) -> str:
+            return ddl_for_citus(render_ddl(dump))
+
     return TenantTemplate(
         key=key,
-        pre_data=render_ddl(pg_dump_section("pre-data")),
+        pre_data=ddl(pg_dump_section("pre-data")),
         data=render_data(pg_dump_section("data")),
-        post_data=render_ddl(pg_dump_section("post-data")),
+        post_data=ddl(pg_dump_section("post-data")),
     )
 
 
@@ -239,6 +247,8 @@ def render_data(dump: str) -> str:
 
 def template_replay(template: TenantTemplate, schema_name: str) -> None:
     """Run the template's SQL inside `schema_name`, in the caller's transaction."""
+    from shared_apps.tenants.citus import citus_active, replay_batches
+
     if not connection.in_atomic_block:
         raise TemplateError("Replay the template inside a transaction.")
     quoted = connection.ops.quote_name(schema_name)
@@ -246,7 +256,12 @@ def template_replay(template: TenantTemplate, schema_name: str) -> None:
         cursor.execute("SELECT current_setting('search_path')")
         previous = cursor.fetchone()[0]
         # SET LOCAL ends with the transaction; the statements resolve to the new schema only.
-        cursor.execute(f"SET LOCAL search_path TO {quoted};\n{template.sql_for(quoted)}")
+        if citus_active():  # Citus takes DDL one statement per query
+            cursor.execute(f"SET LOCAL search_path TO {quoted}")
+            for batch in replay_batches(template, quoted):
+                cursor.execute(batch)
+        else:
+            cursor.execute(f"SET LOCAL search_path TO {quoted};\n{template.sql_for(quoted)}")
         cursor.execute("SELECT set_config('search_path', %s, true)", [previous])
 
 

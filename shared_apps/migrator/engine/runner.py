@@ -12,6 +12,7 @@ from django.db.backends.base.base import BaseDatabaseWrapper
 from psycopg import sql
 
 from shared_apps.migrator.engine.compiler import CompiledMigration, OperationStep, SqlStep
+from shared_apps.tenants.citus import citus_active, citus_refusal
 
 LOCK_RETRIES = 3
 LOCK_BACKOFF_SECONDS = 0.2
@@ -143,7 +144,9 @@ def apply_segment(tenant, segment, options, outcome, record_id, started, post_mi
     schema = tenant.schema_name
     atomic = all(migration.atomic for migration in segment)
     with transaction.atomic() if atomic else nullcontext(), connection.cursor() as cursor:
-        batch = Batch(cursor.cursor, immediate=not atomic)
+        # Citus forwards a DDL statement's text to the tenant's worker, which refuses a text
+        # of several statements: there, every statement goes on its own.
+        batch = Batch(cursor.cursor, immediate=not atomic or citus_active())
         # In a transaction: is_local (SET LOCAL), gone at COMMIT, so a pooled connection never
         # carries this tenant's search_path or timeouts into other work. Without one (a
         # non-atomic migration) they must hold for the session, and are reset below.
@@ -176,7 +179,13 @@ def apply_migrations(
     """Queue or run each migration of a segment, its history rows, and the tenant's record."""
     for position, migration in enumerate(segment, 1):
         if not options.fake:
-            ran_python = run_steps(connection, batch, migration)
+            try:
+                ran_python = run_steps(connection, batch, migration)
+            except (DatabaseError, psycopg.Error) as exc:
+                refusal = citus_refusal(exc, label(migration))
+                if refusal is None:
+                    raise
+                raise refusal from exc
             if ran_python and position < len(segment):
                 # Django commits after each migration, which fires deferred FK checks; in
                 # one transaction we fire them here, or a later DROP TABLE fails with

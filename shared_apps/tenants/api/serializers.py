@@ -31,6 +31,7 @@ class TenantSerializer(serializers.ModelSerializer):
             "status_reason",
             "url",
             "schema_name",
+            "node",
             "created_at",
             "updated_at",
         ]
