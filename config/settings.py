@@ -131,6 +131,9 @@ DATABASE_ROUTERS = ["django_tenants.routers.TenantSyncRouter"]
 # (development); otherwise DATABASE_URL's user and password are the application role.
 APP_DB_ROLE = env("APP_DB_ROLE", default="devcontext_app")
 APP_DB_PASSWORD = env("APP_DB_PASSWORD", default="")
+# Prefix of the per-tenant, tenant-group and operator role names (cluster-wide, see
+# rls/tenant_roles.py); empty: the database name and "_", so databases on one server never share.
+RLS_ROLE_PREFIX = env("RLS_ROLE_PREFIX", default="")
 
 # --- Celery -----------------------------------------------------------------------------------
 

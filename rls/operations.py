@@ -22,9 +22,14 @@ class ApplyRowLevelSecurity(Operation):
     reversible = True
     reduces_to_sql = True
 
-    def __init__(self, table: str) -> None:
-        """Apply the policies declared for `table`."""
+    def __init__(self, table: str, reapply: bool = False) -> None:
+        """Apply the policies declared for `table`.
+
+        `reapply`: a later migration that brings changed declarations to an existing table; its
+        backwards keeps RLS on (the declarations in code are the only ones there are).
+        """
         self.table = table
+        self.reapply = reapply
 
     def state_forwards(self, app_label: str, state: Any) -> None:
         """Change nothing: RLS lives in the database only, not in Django's model state."""
@@ -49,8 +54,10 @@ class ApplyRowLevelSecurity(Operation):
         from_state: Any,
         to_state: Any,
     ) -> None:
-        """Drop the table's policies and turn RLS off."""
-        if self._applies(app_label, schema_editor):
+        """Drop the table's policies and turn RLS off (re-apply them, for `reapply`)."""
+        if self.reapply:
+            self.database_forwards(app_label, schema_editor, from_state, to_state)
+        elif self._applies(app_label, schema_editor):
             for sql in disable_sql(self.table, self._existing(schema_editor)):
                 schema_editor.execute(sql)
 

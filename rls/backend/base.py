@@ -2,11 +2,14 @@
 
 Before each statement (an execute wrapper installed on every connection):
 - inside a transaction (an atomic block, or one already open): when the transaction does not
-  carry the wanted context yet, `SELECT set_config(..., true)` first, once per transaction;
+  carry the wanted context yet, its `SET LOCAL` statements first, once per transaction;
 - in autocommit mode: a statement that reads or writes rows runs in a short transaction,
-  `BEGIN; set_config(..., true)`, the statement, `COMMIT` — so the setting dies with it.
-`set_config(..., true)` is transaction-local (PostgreSQL reverts it at COMMIT/ROLLBACK), which is
-what makes this safe behind PgBouncer transaction pooling: no context outlives its transaction.
+  `BEGIN; SET LOCAL …`, the statement, `COMMIT` — so the settings die with it.
+`SET LOCAL` is transaction-local (PostgreSQL reverts it at COMMIT/ROLLBACK), which is what makes
+this safe behind PgBouncer transaction pooling: no context outlives its transaction. On a
+connection of the serving role (neither superuser nor BYPASSRLS) the context includes
+`SET LOCAL ROLE` to the tenant's own role (`rls.tenant_roles`), the only holder of privileges on
+its schema; owner connections (DDL, fleet jobs) keep their role.
 The wanted context is `rls.tenant_scope`'s tenant, else django-tenants' current tenant
 (`connection.set_tenant`: middleware, tenant_context, schema_context, tenant-aware Celery tasks),
 else none ('' → the RLS tables look empty).
@@ -20,9 +23,11 @@ from typing import Any
 from django.conf import settings
 from django_tenants.postgresql_backend import base as tenants_base
 from django_tenants.utils import get_public_schema_name, quote_schema_name
+from psycopg import sql as psycopg_sql
 from psycopg.pq import TransactionStatus
 
 from rls.context import NO_CONTEXT, Context, prologue_sql
+from rls.tenant_roles import role_prefix
 
 IDLE, INTRANS = TransactionStatus.IDLE, TransactionStatus.INTRANS
 # After ROLLBACK TO SAVEPOINT we cannot know whether the context survived: set it again.
@@ -54,6 +59,7 @@ class DatabaseWrapper(tenants_base.DatabaseWrapper):
         self._rls_tenant_id: str | None = ""  # None: a bare schema, looked up on first use
         self._rls_in_transaction: Context = NO_CONTEXT
         self._rls_path: tuple[tuple, str] = ((), "")  # (schema key, search_path) cache
+        self._rls_prefix: str | None = None  # role-name prefix: set on serving connections
         super().__init__(*args, **kwargs)
         self.execute_wrappers.append(self._rls_execute)
 
@@ -74,7 +80,7 @@ class DatabaseWrapper(tenants_base.DatabaseWrapper):
         return (tenant_id, self.rls_operator_depth > 0, self._rls_search_path())
 
     def _rls_search_path(self) -> str:
-        """Return the tenant's search_path for set_config, or '' on the public schema."""
+        """Return the tenant's search_path (quoted identifiers), or '' on the public schema."""
         # Asked before every statement: rebuild it only when the schema changed.
         key = (self.schema_name, self.include_public_schema)
         if self._rls_path[0] != key:
@@ -102,7 +108,7 @@ class DatabaseWrapper(tenants_base.DatabaseWrapper):
             self._rls_in_transaction = NO_CONTEXT
         if wanted != self._rls_in_transaction and status in (IDLE, INTRANS):
             with self.wrap_database_errors:
-                raw.execute(prologue_sql(wanted))
+                raw.execute(self._rls_prologue(wanted))
             self._rls_in_transaction = wanted
         return execute(sql, params, many, context)
 
@@ -115,12 +121,34 @@ class DatabaseWrapper(tenants_base.DatabaseWrapper):
         """
 
     def init_connection_state(self) -> None:
-        """Start every connection on the public schema only."""
+        """Start every connection on the public schema only; note whether it serves tenants."""
         super().init_connection_state()
         with self.wrap_database_errors:
             self.connection.execute("SET search_path TO public")
+            row = self.connection.execute(
+                "SELECT rolsuper OR rolbypassrls FROM pg_roles WHERE rolname = current_user"
+            ).fetchone()
             if not self.connection.autocommit:
                 self.connection.commit()
+        # The owner and superusers bypass RLS and run DDL: they never act as a tenant's role.
+        self._rls_prefix = (
+            None if row is None or row[0] else role_prefix(self.settings_dict["NAME"])
+        )
+
+    def _rls_prologue(self, wanted: Context) -> str:
+        """Return the SET LOCAL statements of `wanted` for this connection."""
+        return prologue_sql(wanted, prefix=self._rls_prefix)
+
+    def _configure_timezone(self, connection: Any) -> bool:
+        """Set the session time zone with SET: the serving role may not call set_config()."""
+        name = self.timezone_name
+        if name and connection.info.parameter_status("TimeZone") != name:
+            with connection.cursor() as cursor:
+                cursor.execute(
+                    psycopg_sql.SQL("SET TIME ZONE {}").format(psycopg_sql.Literal(name))
+                )
+            return True
+        return False
 
     def _in_session_search_path(
         self,
@@ -136,7 +164,7 @@ class DatabaseWrapper(tenants_base.DatabaseWrapper):
             return execute(sql, params, many, context)
         raw = self.connection
         with self.wrap_database_errors:
-            raw.execute("SELECT set_config('search_path', %s, false)", [search_path])
+            raw.execute(f"SET search_path TO {search_path}")  # a quoted identifier list
         try:
             return execute(sql, params, many, context)
         finally:
@@ -152,10 +180,10 @@ class DatabaseWrapper(tenants_base.DatabaseWrapper):
         many: bool,
         context: dict,
     ) -> Any:
-        """Run one autocommit statement inside BEGIN; set_config; …; COMMIT."""
+        """Run one autocommit statement inside BEGIN; SET LOCAL …; …; COMMIT."""
         raw = self.connection
         with self.wrap_database_errors:
-            raw.execute(f"BEGIN; {prologue_sql(wanted)}")  # one round trip
+            raw.execute(f"BEGIN; {self._rls_prologue(wanted)}")  # one round trip
         try:
             result = execute(sql, params, many, context)
         except BaseException:
@@ -193,7 +221,7 @@ class DatabaseWrapper(tenants_base.DatabaseWrapper):
 
     # The transaction ends or rewinds: forget what it carried. After the SQL ran, never before:
     # ROLLBACK TO SAVEPOINT goes through the execute wrapper too, and would otherwise be preceded
-    # by a set_config that the rollback itself undoes.
+    # by a SET LOCAL that the rollback itself undoes.
     def _commit(self) -> None:
         """Commit; the next transaction starts without context."""
         try:

@@ -4,7 +4,7 @@ from django.core.management import call_command
 from django.db import connection
 from django_tenants.management.commands.migrate_schemas import MigrateSchemasCommand
 
-from rls.roles import grant_schema_to_app_role
+from rls.tenant_roles import schema_tenant_id, tenant_role_provision
 from shared_apps.tenants.template import TenantTemplate, template_get, template_replay
 
 
@@ -53,7 +53,10 @@ def create_schema_if_missing(schema_name: str) -> bool:
         return False
     with connection.cursor() as cursor:
         cursor.execute(f"CREATE SCHEMA {connection.ops.quote_name(schema_name)}")
-        grant_schema_to_app_role(schema_name, cursor)  # default privileges miss new schemas
+        # Only the tenant's own role may reach the schema (none for the template's).
+        tenant_id = schema_tenant_id(schema_name, cursor)
+        if tenant_id is not None:
+            tenant_role_provision(tenant_id=tenant_id, schema_name=schema_name, cursor=cursor)
     return True
 
 

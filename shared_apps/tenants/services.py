@@ -7,8 +7,9 @@ from pathlib import Path
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 
+from rls.tenant_roles import tenant_role_drop, tenant_role_provision
 from shared_apps.accounts.models import Membership, Role, User
 from shared_apps.audit.services import audit_record
 from shared_apps.tenants import provisioning
@@ -218,6 +219,8 @@ def tenant_delete(*, tenant: Tenant, backup: bool = True) -> Path | None:
         provisioning.schema_drop(schema_name=tenant.schema_name)
         Domain.objects.filter(tenant=tenant).delete()
         Tenant.objects.filter(pk=tenant.pk).delete()
+        with connection.cursor() as cursor:
+            tenant_role_drop(tenant_id=tenant.pk, cursor=cursor)
     return backup_path
 
 
@@ -243,6 +246,8 @@ def tenant_restore(
             tenant = Tenant.objects.create(
                 slug=slug, name=name, schema_name=schema_name, status=Tenant.Status.ACTIVE
             )
+            with connection.cursor() as cursor:
+                tenant_role_provision(tenant_id=tenant.pk, schema_name=schema_name, cursor=cursor)
             tenant_attach_owner(tenant=tenant, owner_email=owner_email)
             audit_record(
                 tenant=tenant, actor=None, action="tenant.restored", target=tenant,

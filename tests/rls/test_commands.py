@@ -131,7 +131,7 @@ def test_setup_db_roles_creates_the_role_then_changes_nothing(settings, django_d
             cursor.execute(f'DROP OWNED BY "{role}"')
             cursor.execute(f'DROP ROLE "{role}"')
     assert f"create role {role}" in first and "grant USAGE on schema public" in first
-    assert "default privileges: tables" in first
+    assert "default privileges: public tables" in first
     assert second.strip() == "No changes."
 
 
