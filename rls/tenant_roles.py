@@ -82,13 +82,14 @@ def tenant_role_sql(
 
 
 def tenant_role_provision(
-    *, tenant_id: object, schema_name: str | None, cursor: CursorWrapper
+    *, tenant_id: object, schema_name: str | None, cursor: CursorWrapper, adopt: bool = False
 ) -> str:
     """Create the tenant's role if missing and grant it its schema; return the role name.
 
     Runs in the caller's transaction (roles are transactional), as the owner, which needs
     CREATEROLE. The application role and the group join only when they exist yet
-    (`setup_db_roles` creates them and adds what is missing).
+    (`setup_db_roles` creates them and adds what is missing). `adopt`: the schema existed
+    before this tenant row; the roles of other tenants lose their grants on it.
     """
     prefix = role_prefix()
     role = tenant_role_name(tenant_id, prefix=prefix)
@@ -101,6 +102,8 @@ def tenant_role_provision(
     )
     owner, exists, has_group, has_app = cursor.fetchone()
     statements = [] if exists else [f"CREATE ROLE {quote(role)} NOLOGIN"]
+    if adopt and schema_name:  # an existing schema given to a new tenant row: only it may stay
+        statements += foreign_grant_revokes(cursor, schema_name, keep=role, owner=owner)
     statements += tenant_role_sql(
         role=role,
         schema_name=schema_name,
@@ -110,6 +113,32 @@ def tenant_role_provision(
     )
     cursor.execute(";\n".join(statements))  # one round trip
     return role
+
+
+def foreign_grant_revokes(
+    cursor: CursorWrapper, schema_name: str, *, keep: str, owner: str
+) -> list[str]:
+    """Return the REVOKEs of every tenant role's grants on `schema_name` but `keep`'s."""
+    prefix = role_prefix()
+    cursor.execute(
+        "SELECT DISTINCT r.rolname FROM pg_namespace n, aclexplode(n.nspacl) a, pg_roles r"
+        " WHERE n.nspname = %s AND r.oid = a.grantee AND r.rolname <> %s"
+        " AND left(r.rolname, length(%s)) = %s",
+        [schema_name, keep, prefix, prefix],
+    )
+    target, statements = quote(schema_name), []
+    for (name,) in cursor.fetchall():
+        grantee = quote(name)
+        statements += [
+            f"REVOKE ALL ON ALL TABLES IN SCHEMA {target} FROM {grantee}",
+            f"REVOKE ALL ON ALL SEQUENCES IN SCHEMA {target} FROM {grantee}",
+            f"REVOKE ALL ON SCHEMA {target} FROM {grantee}",
+            f"ALTER DEFAULT PRIVILEGES FOR ROLE {quote(owner)} IN SCHEMA {target}"
+            f" REVOKE ALL ON TABLES FROM {grantee}",
+            f"ALTER DEFAULT PRIVILEGES FOR ROLE {quote(owner)} IN SCHEMA {target}"
+            f" REVOKE ALL ON SEQUENCES FROM {grantee}",
+        ]
+    return statements
 
 
 def tenant_role_drop(*, tenant_id: object, cursor: CursorWrapper) -> None:

@@ -5,6 +5,7 @@ from django.db import connection
 from django_tenants.utils import tenant_context
 
 from config.celery_app import app
+from rls.tenant_roles import tenant_role_provision
 from shared_apps.accounts.models import Membership, Role, User
 from shared_apps.tenants.models import Domain, Tenant
 from shared_apps.tenants.services import schema_exists, tenant_create
@@ -35,6 +36,10 @@ def ensure_session_tenant(slug: str) -> Tenant:
         schema_name=schema_name,
         status=Tenant.Status.ACTIVE,
     )
+    with connection.cursor() as cursor:  # the surviving schema now belongs to this tenant's role
+        tenant_role_provision(
+            tenant_id=tenant.pk, schema_name=schema_name, cursor=cursor, adopt=True
+        )
     Domain.objects.create(domain=f"{slug}.localhost", tenant=tenant, is_primary=True)
     owner, _ = User.objects.get_or_create(email=f"owner@{slug}.test")
     Membership.objects.create(user=owner, tenant=tenant, role=Role.OWNER)

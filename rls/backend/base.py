@@ -98,14 +98,18 @@ class DatabaseWrapper(tenants_base.DatabaseWrapper):
         raw = self.connection
         status = raw.info.transaction_status  # read first: a schema lookup may open one
         wanted = self.rls_context()
+        serving = self._rls_prefix is not None
         if status == IDLE and raw.autocommit:
-            if wanted == NO_CONTEXT:
+            if wanted == NO_CONTEXT and not serving:
                 return execute(sql, params, many, context)
             if not reads_rows(sql):  # DDL, SET…: may not run in a transaction; no RLS needed
                 return self._in_session_search_path(wanted[2], execute, sql, params, many, context)
             return self._in_short_transaction(wanted, execute, sql, params, many, context)
         if status == IDLE:  # this statement opens a new transaction: it carries nothing yet
-            self._rls_in_transaction = NO_CONTEXT
+            # A serving connection trusts nothing its session carries: a committed session-level
+            # SET (say an injected `SET ROLE`) must not reach the next transaction, so even a
+            # transaction without tenant resets role and settings.
+            self._rls_in_transaction = UNKNOWN if serving else NO_CONTEXT
         if wanted != self._rls_in_transaction and status in (IDLE, INTRANS):
             with self.wrap_database_errors:
                 raw.execute(self._rls_prologue(wanted))
