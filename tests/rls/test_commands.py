@@ -12,6 +12,7 @@ from django.urls import path
 
 from rls.diagnostics import tenant_visibility
 from rls.policies import POLICIES
+from rls.tenant_roles import group_role_name, role_prefix, tenant_role_name
 from shared_apps.tenants.services import tenant_create, tenant_delete
 from tenant_apps.tracker.models import TaskStatus
 from tests.rls.conftest import AppRole, connected_as
@@ -69,6 +70,92 @@ def test_rls_check_fails_on_a_tenant_table_without_full_rls(
             cursor.execute(f"DROP TABLE public.{table}")
     assert "rls/policies.py" in str(failure.value)
     rls_check(settings, app_role.url())  # and passes again once the table is gone
+
+
+WIDENED = {
+    # id: (grant as the owner, undo, the finding rls_check must report)
+    "tenant-schema-to-serving-role": (
+        "GRANT USAGE ON SCHEMA {b_schema} TO {app}",
+        "REVOKE USAGE ON SCHEMA {b_schema} FROM {app}",
+        "rls.E005 The serving role .* has privileges in schema {b_schema}",
+    ),
+    "tenant-schema-to-another-tenant": (
+        "GRANT USAGE ON SCHEMA {b_schema} TO {a_role}",
+        "REVOKE USAGE ON SCHEMA {b_schema} FROM {a_role}",
+        "rls.E007 {a_role} has privileges in schema {b_schema}",
+    ),
+    "tenant-table-to-another-tenant": (
+        "GRANT SELECT ON {b_schema}.probe TO {a_role}",
+        "REVOKE SELECT ON {b_schema}.probe FROM {a_role}",
+        "rls.E007 {a_role} has privileges in schema {b_schema}",
+    ),
+    "tenant-role-in-another": (
+        "GRANT {b_role} TO {a_role}",
+        "REVOKE {b_role} FROM {a_role}",
+        "rls.E007 {a_role} is a member of {b_role}",
+    ),
+    "inherit": ("ALTER ROLE {app} INHERIT", "ALTER ROLE {app} NOINHERIT", "rls.E006"),
+    "temp": (
+        "GRANT TEMPORARY ON DATABASE {db} TO {app}",
+        "REVOKE TEMPORARY ON DATABASE {db} FROM {app}",
+        "rls.E009",
+    ),
+    "set-config": (
+        "GRANT EXECUTE ON FUNCTION set_config(text, text, boolean) TO {app}",
+        "REVOKE EXECUTE ON FUNCTION set_config(text, text, boolean) FROM {app}",
+        "rls.E010 .* may call pg_catalog.set_config",
+    ),
+    "plpgsql": (
+        "GRANT USAGE ON LANGUAGE plpgsql TO {app}",
+        "REVOKE USAGE ON LANGUAGE plpgsql FROM {app}",
+        "rls.E010 .* may run plpgsql",
+    ),
+    "domain-update": (
+        "GRANT UPDATE ON tenants_domain TO {app}",
+        "REVOKE UPDATE ON tenants_domain FROM {app}",
+        "rls.E011 .* may UPDATE tenants_domain",
+    ),
+    "domain-delete-by-tenants": (
+        "GRANT DELETE ON tenants_domain TO {group}",
+        "REVOKE DELETE ON tenants_domain FROM {group}",
+        "rls.E011 .* may DELETE tenants_domain",
+    ),
+    "superuser-guard": (
+        "ALTER TABLE accounts_user DISABLE TRIGGER accounts_user_superuser_guard",
+        "ALTER TABLE accounts_user ENABLE TRIGGER accounts_user_superuser_guard",
+        "rls.E012",
+    ),
+}
+
+
+@pytest.mark.parametrize("case", WIDENED)
+def test_rls_check_fails_on_a_widened_grant(app_role, world, settings, django_db_blocker, case):
+    prefix = role_prefix()
+    names = {
+        "app": app_role.name,
+        "a_role": tenant_role_name(world.a.pk, prefix=prefix),
+        "b_role": tenant_role_name(world.b.pk, prefix=prefix),
+        "b_schema": world.b.schema_name,
+        "group": group_role_name(prefix),
+        "db": connection.settings_dict["NAME"],
+    }
+    grant, undo, finding = (text.format(**names) for text in WIDENED[case])
+    with django_db_blocker.unblock(), connection.cursor() as cursor:
+        # B's schema, so that there is a tenant schema to widen a grant on.
+        cursor.execute(
+            f"CREATE SCHEMA {names['b_schema']}; CREATE TABLE {names['b_schema']}.probe ()"
+        )
+        try:
+            rls_check(settings, app_role.url())  # passes before
+            cursor.execute(grant)
+            try:
+                with pytest.raises(CommandError, match=finding):
+                    rls_check(settings, app_role.url())
+            finally:
+                cursor.execute(undo)
+        finally:
+            cursor.execute(f"DROP SCHEMA {names['b_schema']} CASCADE")
+    rls_check(settings, app_role.url())  # and passes again once undone
 
 
 def test_a_superuser_serving_role_is_refused_with_how_to_fix(settings, django_db_blocker):

@@ -163,11 +163,13 @@ OWNER = connection.settings_dict["USER"]
 @pytest.fixture
 def pair(django_db_setup, django_db_blocker, app_role):
     """Commit tenants A and B (schemas from the template), a task and a token in each."""
-    with django_db_blocker.unblock():
+    with django_db_blocker.unblock(), contextlib.ExitStack() as cleanup:
         tenants, secrets = [], []
+        cleanup.callback(User.objects.filter(email__startswith="owner@inj").delete)
         for tag in ("a", "b"):
             slug = f"inj{uuid.uuid4().hex[:6]}{tag}"
             tenant = tenant_create(slug=slug, name=slug, owner_email=f"owner@{slug}.test")
+            cleanup.callback(tenant_delete, tenant=tenant, backup=False)
             with tenant_context(tenant):
                 task = task_make(project_make(), description=f"about {slug}")
                 task.title = f"secret-{slug}"
@@ -178,9 +180,6 @@ def pair(django_db_setup, django_db_blocker, app_role):
             secrets = [f"secret-{slug}", owner.email, token.prefix]
         connection.set_schema_to_public()
         yield Pair(tenants[0], tenants[1], tuple(secrets))
-        for tenant in tenants:
-            tenant_delete(tenant=tenant, backup=False)
-        User.objects.filter(email__startswith="owner@inj").delete()
 
 
 def snapshot(pair: Pair) -> dict[str, str]:
