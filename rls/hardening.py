@@ -57,22 +57,17 @@ def database_hardening_changes(cursor: CursorWrapper, owner: str) -> list[Change
         database = quote(cursor.fetchone()[0])
         sql = f"REVOKE TEMPORARY ON DATABASE {database} FROM PUBLIC"
         changes.append(Change("revoke TEMPORARY on the database from PUBLIC", sql))
-    for function in REVOKED_FUNCTIONS:
-        cursor.execute(PUBLIC_FUNCTION_SQL, [function])
-        if cursor.fetchone()[0]:
-            sql = (
-                f"REVOKE EXECUTE ON FUNCTION {function} FROM PUBLIC;"
-                f" GRANT EXECUTE ON FUNCTION {function} TO {quote(owner)}"
-            )
-            changes.append(Change(f"revoke EXECUTE on {function} from PUBLIC", sql))
-    for language in REVOKED_LANGUAGES:
-        cursor.execute(PUBLIC_LANGUAGE_SQL, [language])
-        if cursor.fetchone()[0]:
-            sql = (
-                f"REVOKE USAGE ON LANGUAGE {language} FROM PUBLIC;"
-                f" GRANT USAGE ON LANGUAGE {language} TO {quote(owner)}"
-            )
-            changes.append(Change(f"revoke USAGE on language {language} from PUBLIC", sql))
+    for kind, privilege, check, names in (
+        ("FUNCTION", "EXECUTE", PUBLIC_FUNCTION_SQL, REVOKED_FUNCTIONS),
+        ("LANGUAGE", "USAGE", PUBLIC_LANGUAGE_SQL, REVOKED_LANGUAGES),
+    ):
+        for name in names:
+            cursor.execute(check, [name])
+            if cursor.fetchone()[0]:
+                target = f"{privilege} ON {kind} {name}"
+                sql = f"REVOKE {target} FROM PUBLIC; GRANT {target} TO {quote(owner)}"
+                description = f"revoke {privilege} on {kind.lower()} {name} from PUBLIC"
+                changes.append(Change(description, sql))
     return changes
 
 

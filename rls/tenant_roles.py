@@ -167,19 +167,29 @@ def support_role_changes(cursor: CursorWrapper, app: str, prefix: str) -> tuple[
         {"group": group, "operator": operator, "app": app},
     )
     has_group, has_operator, operator_in_group, app_in_operator = cursor.fetchone()
-    changes = []
-    if not has_group:
-        sql = f"CREATE ROLE {quote(group)} NOLOGIN"
-        changes.append(Change(f"create role {group} (what tenant roles share in public)", sql))
-    if not has_operator:
-        sql = f"CREATE ROLE {quote(operator)} NOLOGIN"
-        changes.append(Change(f"create role {operator} (the operator scope)", sql))
-    if not operator_in_group:
-        sql = f"GRANT {quote(group)} TO {quote(operator)}"
-        changes.append(Change(f"grant {group} to {operator}", sql))
-    if not app_in_operator:
-        sql = f"GRANT {quote(operator)} TO {quote(app)}"
-        changes.append(Change(f"grant {operator} to {app} (SET ROLE only: NOINHERIT)", sql))
+    wanted = [
+        (
+            has_group,
+            f"create role {group} (what tenant roles share in public)",
+            f"CREATE ROLE {quote(group)} NOLOGIN",
+        ),
+        (
+            has_operator,
+            f"create role {operator} (the operator scope)",
+            f"CREATE ROLE {quote(operator)} NOLOGIN",
+        ),
+        (
+            operator_in_group,
+            f"grant {group} to {operator}",
+            f"GRANT {quote(group)} TO {quote(operator)}",
+        ),
+        (
+            app_in_operator,
+            f"grant {operator} to {app} (SET ROLE only: NOINHERIT)",
+            f"GRANT {quote(operator)} TO {quote(app)}",
+        ),
+    ]
+    changes = [Change(description, sql) for done, description, sql in wanted if not done]
     return changes, not has_group
 
 
