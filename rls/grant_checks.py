@@ -5,6 +5,8 @@ rule `setup_db_roles` establishes (rls.roles, rls.tenant_roles, rls.hardening) i
 from the catalog, so a grant widened by hand or by a later migration fails the check.
 """
 
+import re
+
 import psycopg
 
 from rls.checks import FIX_ROLE, Finding
@@ -103,6 +105,10 @@ def serving_findings(
 ) -> list[Finding]:
     """Return what the serving role may do beyond DML under RLS in public."""
     found = []
+    if re.search(r"[0-9a-f]{32}$|operator$", serving):
+        # The policies recognise tenant and operator roles by these endings.
+        message = f"The serving role {serving} is named like a tenant or the operator role."
+        found.append(Finding(level, "rls.E013", message, FIX_ROLE))
     cursor.execute(SERVING_SQL)
     inherit, temp = cursor.fetchone()
     if inherit:

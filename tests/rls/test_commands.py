@@ -6,9 +6,10 @@ import uuid
 import pytest
 from django.core.checks import Error, Warning, run_checks
 from django.core.management import CommandError, call_command
-from django.db import connection
+from django.db import ProgrammingError, connection
 from django.http import JsonResponse
 from django.urls import path
+from django_tenants.utils import tenant_context
 
 from rls.diagnostics import tenant_visibility
 from rls.policies import POLICIES
@@ -220,6 +221,29 @@ def test_setup_db_roles_creates_the_role_then_changes_nothing(settings, django_d
     assert f"create role {role}" in first and "grant USAGE on schema public" in first
     assert "default privileges: public tables" in first
     assert second.strip() == "No changes."
+
+
+def test_a_table_added_later_reaches_its_tenant_only(app_role, django_db_blocker):
+    slugs = [f"rlsadd{uuid.uuid4().hex[:6]}{tag}" for tag in "ab"]
+    with django_db_blocker.unblock():
+        a, b = (tenant_create(slug=slug, name=slug) for slug in slugs)
+        try:
+            with connection.cursor() as cursor:  # as the owner, like a fleet migration
+                cursor.execute(f'CREATE TABLE "{a.schema_name}".probe_later (id int)')
+            with connected_as(app_role.name, app_role.password):
+                with tenant_context(a), connection.cursor() as cursor:
+                    cursor.execute("SELECT count(*) FROM probe_later")
+                    assert cursor.fetchone() == (0,)
+                with (
+                    tenant_context(b),
+                    connection.cursor() as cursor,
+                    pytest.raises(ProgrammingError, match="permission denied for schema"),
+                ):
+                    cursor.execute(f'SELECT count(*) FROM "{a.schema_name}".probe_later')
+        finally:
+            connection.set_schema_to_public()
+            for tenant in (a, b):
+                tenant_delete(tenant=tenant, backup=False)
 
 
 def late_probe(request):
