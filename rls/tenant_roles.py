@@ -57,9 +57,20 @@ def operator_role_name(prefix: str) -> str:
 
 
 def tenant_role_sql(
-    *, role: str, schema_name: str | None, owner: str, group: str | None, member: str | None
+    *,
+    role: str,
+    schema_name: str | None,
+    owner: str,
+    group: str | None,
+    member: str | None,
+    empty: bool = False,
 ) -> list[str]:
-    """Return the statements that give `role` (existing) exactly its schema's privileges."""
+    """Return the statements that give `role` (existing) exactly its schema's privileges.
+
+    `empty`: the schema was created in this transaction and holds nothing yet; `GRANT ... ON
+    ALL TABLES IN SCHEMA` scans all of pg_class (no index on the namespace), which grows with
+    the fleet, so a new schema relies on its default privileges alone.
+    """
     statements = []
     if group:
         statements.append(f"GRANT {quote(group)} TO {quote(role)}")
@@ -68,11 +79,14 @@ def tenant_role_sql(
     if schema_name:
         target, grantee = quote(schema_name), quote(role)
         tables, sequences = ", ".join(TABLE_PRIVILEGES), ", ".join(SEQUENCE_PRIVILEGES)
+        statements.append(f"GRANT USAGE ON SCHEMA {target} TO {grantee}")
+        if not empty:
+            statements += [
+                f"GRANT {tables} ON ALL TABLES IN SCHEMA {target} TO {grantee}",
+                f"GRANT {sequences} ON ALL SEQUENCES IN SCHEMA {target} TO {grantee}",
+            ]
         statements += [
-            f"GRANT USAGE ON SCHEMA {target} TO {grantee}",
-            f"GRANT {tables} ON ALL TABLES IN SCHEMA {target} TO {grantee}",
-            f"GRANT {sequences} ON ALL SEQUENCES IN SCHEMA {target} TO {grantee}",
-            # Tables a fleet migration adds later (created by the owner) get the same grants.
+            # Tables created later by the owner (template replay, fleet migrations) get the same.
             f"ALTER DEFAULT PRIVILEGES FOR ROLE {quote(owner)} IN SCHEMA {target}"
             f" GRANT {tables} ON TABLES TO {grantee}",
             f"ALTER DEFAULT PRIVILEGES FOR ROLE {quote(owner)} IN SCHEMA {target}"
@@ -82,14 +96,20 @@ def tenant_role_sql(
 
 
 def tenant_role_provision(
-    *, tenant_id: object, schema_name: str | None, cursor: CursorWrapper, adopt: bool = False
+    *,
+    tenant_id: object,
+    schema_name: str | None,
+    cursor: CursorWrapper,
+    adopt: bool = False,
+    empty: bool = False,
 ) -> str:
     """Create the tenant's role if missing and grant it its schema; return the role name.
 
     Runs in the caller's transaction (roles are transactional), as the owner, which needs
     CREATEROLE. The application role and the group join only when they exist yet
     (`setup_db_roles` creates them and adds what is missing). `adopt`: the schema existed
-    before this tenant row; the roles of other tenants lose their grants on it.
+    before this tenant row; the roles of other tenants lose their grants on it. `empty`: the
+    schema is new in this transaction (see `tenant_role_sql`).
     """
     prefix = role_prefix()
     role = tenant_role_name(tenant_id, prefix=prefix)
@@ -110,6 +130,7 @@ def tenant_role_provision(
         owner=owner,
         group=group_role_name(prefix) if has_group else None,
         member=app_role().name if has_app and app_role().name != owner else None,
+        empty=empty,
     )
     cursor.execute(";\n".join(statements))  # one round trip
     return role

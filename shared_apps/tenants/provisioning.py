@@ -56,7 +56,9 @@ def create_schema_if_missing(schema_name: str) -> bool:
         # Only the tenant's own role may reach the schema (none for the template's).
         tenant_id = schema_tenant_id(schema_name, cursor)
         if tenant_id is not None:
-            tenant_role_provision(tenant_id=tenant_id, schema_name=schema_name, cursor=cursor)
+            tenant_role_provision(
+                tenant_id=tenant_id, schema_name=schema_name, cursor=cursor, empty=True
+            )
     return True
 
 
