@@ -153,6 +153,10 @@ CELERY_BROKER_TRANSPORT_OPTIONS = env.json("CELERY_BROKER_TRANSPORT_OPTIONS", de
 
 # --- Auth, i18n, static -----------------------------------------------------------------------
 
+# Database sessions reached by key only, through functions: the serving roles cannot read the
+# session table (shared_apps/accounts/sessions.py, rls/README.md).
+SESSION_ENGINE = "shared_apps.accounts.sessions"
+
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},

@@ -129,14 +129,15 @@ def serving_findings(
             found.append(Finding(level, "rls.E010", message, FIX_ROLE))
     for table, allowed in NARROWED.items():
         for role in (serving, group):
-            for privilege in ("INSERT", "UPDATE", "DELETE", "TRUNCATE"):
+            for privilege in ("SELECT", "INSERT", "UPDATE", "DELETE", "TRUNCATE"):
                 cursor.execute(
                     "SELECT to_regclass(%s) IS NOT NULL AND to_regrole(%s) IS NOT NULL"
                     " AND has_table_privilege(to_regrole(%s), %s, %s)",
                     [f"public.{table}", role, role, f"public.{table}", privilege],
                 )
                 if privilege not in allowed and cursor.fetchone()[0]:
-                    message = f"{role} may {privilege} {table} (only {', '.join(allowed)})."
+                    only = ", ".join(allowed) or "nothing"
+                    message = f"{role} may {privilege} {table} (only {only})."
                     found.append(Finding(level, "rls.E011", message, FIX_ROLE))
     cursor.execute(GUARD_SQL)
     if not cursor.fetchone()[0]:

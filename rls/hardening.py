@@ -8,6 +8,7 @@
 - No signalling other backends (other tenants' requests) nor session advisory locks (the fleet
   and template locks): a pooled connection would keep one after the request.
 - tenants_domain read-only: an injected UPDATE would route another tenant's host elsewhere.
+- django_session out of reach but by key (accounts.sessions): it holds every user's session.
 Functions and languages belong to the bootstrap superuser: `setup_db_roles` can only revoke
 them when run as a superuser, and grants them back to the owner, which uses them (pg_dump).
 """
@@ -16,8 +17,9 @@ from django.db.backends.utils import CursorWrapper
 
 from rls.sql import Change, quote
 
-# Public tables the serving roles only read, or read and add to (the rest: full DML).
-NARROWED: dict[str, tuple[str, ...]] = {"tenants_domain": ("SELECT",)}
+# Public tables the serving roles only read, or not even that (the rest: full DML). Sessions are
+# reached through the key-taking functions of accounts.sessions only.
+NARROWED: dict[str, tuple[str, ...]] = {"tenants_domain": ("SELECT",), "django_session": ()}
 REVOKED_FUNCTIONS = (
     "pg_catalog.set_config(text, text, boolean)",
     "pg_catalog.pg_terminate_backend(integer, bigint)",
@@ -90,11 +92,10 @@ def narrow_changes(cursor: CursorWrapper, role: str, *, widened: bool) -> list[C
             if sorted(held) == sorted(allowed):
                 continue
         target, grantee = f"public.{quote(table)}", quote(role)
-        sql = (
-            f"REVOKE ALL ON {target} FROM {grantee};"
-            f" GRANT {', '.join(allowed)} ON {target} TO {grantee}"
-        )
-        changes.append(Change(f"only {', '.join(allowed)} on {table} for {role}", sql))
+        sql = f"REVOKE ALL ON {target} FROM {grantee}"
+        if allowed:
+            sql += f"; GRANT {', '.join(allowed)} ON {target} TO {grantee}"
+        changes.append(Change(f"only {', '.join(allowed) or 'nothing'} on {table} for {role}", sql))
     return changes
 
 

@@ -121,6 +121,11 @@ WIDENED = {
         "REVOKE DELETE ON tenants_domain FROM {group}",
         "rls.E011 .* may DELETE tenants_domain",
     ),
+    "sessions-readable": (
+        "GRANT SELECT ON django_session TO {app}",
+        "REVOKE SELECT ON django_session FROM {app}",
+        "rls.E011 .* may SELECT django_session",
+    ),
     "superuser-guard": (
         "ALTER TABLE accounts_user DISABLE TRIGGER accounts_user_superuser_guard",
         "ALTER TABLE accounts_user ENABLE TRIGGER accounts_user_superuser_guard",

@@ -24,6 +24,7 @@ from django_tenants.utils import tenant_context
 
 from rls.tenant_roles import group_role_name, operator_role_name, role_prefix, tenant_role_name
 from shared_apps.accounts.models import ApiToken, Membership, User
+from shared_apps.accounts.sessions import SessionStore
 from shared_apps.tenants.models import Tenant
 from shared_apps.tenants.services import tenant_create, tenant_delete
 from tenant_apps.tracker.models import Task
@@ -121,6 +122,10 @@ CORPUS = [
     ("SELECT lo_import('/etc/hostname')", True),
     ("SELECT dblink_exec('dbname=postgres', 'SELECT 1')", True),
     ("PREPARE pwned AS SELECT * FROM {b}.tracker_task", True),
+    # sessions: every user's, of every tenant; reachable only by a key already known
+    ("SELECT session_key, session_data FROM django_session", True),
+    ("SELECT django_session_delete(session_key) FROM django_session", True),
+    ("SELECT * FROM django_session_load('guess')", False),
     # COPY
     ("COPY {b}.tracker_task TO STDOUT", True),
     ("COPY (SELECT title FROM {b}.tracker_task) TO STDOUT", True),
@@ -176,8 +181,12 @@ def pair(django_db_setup, django_db_blocker, app_role):
                 task.save(update_fields=["title"])
             owner = User.objects.get(email=f"owner@{slug}.test")
             token = token_make(tenant, owner)
+            session = SessionStore()
+            session["_auth_user_id"] = str(owner.pk)
+            session.create()
+            cleanup.callback(session.delete)
             tenants.append(tenant)
-            secrets = [f"secret-{slug}", owner.email, token.prefix]
+            secrets = [f"secret-{slug}", owner.email, token.prefix, session.session_key]
         connection.set_schema_to_public()
         yield Pair(tenants[0], tenants[1], tuple(secrets))
 
