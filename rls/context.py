@@ -6,6 +6,7 @@ connection never carries one request's tenant into the next (PgBouncer transacti
 """
 
 import contextlib
+import logging
 import uuid
 from collections.abc import Iterator
 from typing import Any
@@ -15,12 +16,18 @@ from django.db import DEFAULT_DB_ALIAS, connections
 from rls.sql import quote
 from rls.tenant_roles import operator_role_name, tenant_role_name
 
-# (tenant id or '', operator scope on?, tenant search_path or '') — NO_CONTEXT is what a fresh
-# transaction has. The search_path rides along so a tenant's schema, like its RLS context, is
-# chosen inside the very transaction that uses it: behind PgBouncer in transaction mode a
-# session-level `SET search_path` may have been sent on another server connection.
-Context = tuple[str, bool, str]
-NO_CONTEXT: Context = ("", False, "")
+# (tenant id or '', operator scope: '' / 'on' / 'all', tenant search_path or '') — NO_CONTEXT
+# is what a fresh transaction has. The search_path rides along so a tenant's schema, like its
+# RLS context, is chosen inside the very transaction that uses it: behind PgBouncer in
+# transaction mode a session-level `SET search_path` may have been sent on another server
+# connection.
+Context = tuple[str, str, str]
+NO_CONTEXT: Context = ("", "", "")
+# `app.operator_scope` values: 'on' reveals operator tokens only (operator authentication);
+# 'all' reveals every tenant's rows (the audited all-tenants scope of operator views). Either
+# counts only in a transaction acting as the operator role (see rls.policies).
+OPERATOR_TOKENS, OPERATOR_ALL = "on", "all"
+operator_log = logging.getLogger("rls.operator")
 
 
 def tenant_id_of(tenant: Any) -> str:
@@ -31,28 +38,36 @@ def tenant_id_of(tenant: Any) -> str:
     return str(value if isinstance(value, uuid.UUID) else uuid.UUID(str(value)))
 
 
-def prologue_sql(context: Context, *, prefix: str | None = None) -> str:
+# The only values ever inlined into the prologue (anything else is 'off').
+OPERATOR_SCOPES = {OPERATOR_TOKENS: OPERATOR_TOKENS, OPERATOR_ALL: OPERATOR_ALL}
+
+
+def prologue_sql(
+    context: Context, *, prefix: str | None = None, base_role: str | None = None
+) -> str:
     """Return the statements that set `context` for the current transaction only.
 
     `prefix` (the role-name prefix) is given on connections of the serving role: the
-    transaction then also enters its tenant's role (or the operator role) with SET LOCAL ROLE.
+    transaction then also enters its tenant's role (or the operator role) with SET LOCAL ROLE,
+    and without either acts as `base_role` (None: the login role, `SET LOCAL ROLE NONE`).
     Every part is SET LOCAL, never set_config(): the serving role may not call set_config, so
     one injected statement can change one setting at most (see rls/README.md).
     """
     tenant_id, operator, search_path = context
     tenant_id = tenant_id and str(uuid.UUID(tenant_id))  # re-validated: inlined as a literal
+    scope = OPERATOR_SCOPES.get(operator, "off")
     statements = []
     if prefix is not None:
         if tenant_id:
             role = tenant_role_name(tenant_id, prefix=prefix)
         else:
-            role = operator_role_name(prefix) if operator else ""
+            role = operator_role_name(prefix) if scope != "off" else base_role or ""
         statements.append(f"SET LOCAL ROLE {quote(role)}" if role else "SET LOCAL ROLE NONE")
     # Quoted, validated schema names (django-tenants), already an identifier list. Back on the
     # public schema inside a transaction that carried a tenant, the path must be reset too.
     statements += [
         f"SET LOCAL app.current_tenant_id = '{tenant_id}'",
-        f"SET LOCAL app.operator_scope = '{'on' if operator else 'off'}'",
+        f"SET LOCAL app.operator_scope = '{scope}'",
         f"SET LOCAL search_path TO {search_path or 'public'}",
     ]
     return "; ".join(statements)
@@ -79,8 +94,24 @@ def operator_scope(*, using: str = DEFAULT_DB_ALIAS) -> Iterator[None]:
     Only the base domain's operator authentication may use this; it reveals no tenant's rows.
     """
     connection: Any = connections[using]
-    connection.rls_operator_depth += 1
+    connection.rls_operator_scopes.append(OPERATOR_TOKENS)
     try:
         yield
     finally:
-        connection.rls_operator_depth -= 1
+        connection.rls_operator_scopes.pop()
+
+
+@contextlib.contextmanager
+def all_tenants_scope(*, actor: Any, reason: str, using: str = DEFAULT_DB_ALIAS) -> Iterator[None]:
+    """DANGER: let the block see and change every tenant's rows of the RLS tables.
+
+    For staff-only operator views (the operator admin, the migrations API) and nothing else;
+    each entry is logged on `rls.operator` with who entered it and why.
+    """
+    operator_log.info("all-tenants scope: %s (%s)", getattr(actor, "email", actor), reason)
+    connection: Any = connections[using]
+    connection.rls_operator_scopes.append(OPERATOR_ALL)
+    try:
+        yield
+    finally:
+        connection.rls_operator_scopes.pop()

@@ -63,7 +63,8 @@ class ApplyRowLevelSecurity(Operation):
 
     def describe(self) -> str:
         """Describe the operation for `migrate --plan` and `showmigrations`."""
-        return f"Apply row-level security policies to {self.table}"
+        verb = "Re-apply" if self.reapply else "Apply"
+        return f"{verb} row-level security policies to {self.table}"
 
     @property
     def migration_name_fragment(self) -> str:

@@ -17,7 +17,11 @@ Rules:
 - ApiToken also holds *operator tokens* (`tenant_id IS NULL`, staff users, base domain only).
   They are visible and writable only inside `rls.operator_scope()`, which sets
   `app.operator_scope = 'on'` for the transaction and enters the operator role; both are
-  needed. No other context ever sees them.
+  needed. No other context sees them but the all-tenants scope below.
+- Operator views (the operator admin, the migrations API) see and change every tenant's rows
+  of these tables (operator tokens included) only inside `rls.all_tenants_scope()`, which
+  sets `app.operator_scope = 'all'` for the transaction, enters the operator role (both are
+  needed, as for 'on') and logs who entered it and why.
 - Domain (tenants_domain) has a tenant_id but is exempt (EXEMPT): the router must read it to
   find the tenant of a Host before there is a tenant context. It holds no tenant data.
 - User (global, no tenant_id): with no tenant context (the base domain: operators, login,
@@ -39,10 +43,9 @@ CURRENT_TENANT = (
 )
 # The role names rls.tenant_roles gives: <prefix><32 hex> and <prefix>operator.
 IS_TENANT_ROLE = "current_user::text ~ '[0-9a-f]{32}$'"
-OPERATOR_SCOPE_ON = (
-    "current_setting('app.operator_scope', true) = 'on'"
-    " AND right(current_user::text, 8) = 'operator'"
-)
+IS_OPERATOR_ROLE = "right(current_user::text, 8) = 'operator'"
+OPERATOR_SCOPE_ON = f"current_setting('app.operator_scope', true) = 'on' AND {IS_OPERATOR_ROLE}"
+OPERATOR_ALL_TENANTS = f"current_setting('app.operator_scope', true) = 'all' AND {IS_OPERATOR_ROLE}"
 
 
 @dataclass(frozen=True)
@@ -73,7 +76,10 @@ class TablePolicy:
         """Return every policy of the table, tenant isolation first."""
         base: tuple[Policy, ...] = ()
         if self.column:
-            base = (Policy("tenant_isolation", using=f"{self.column} = {CURRENT_TENANT}"),)
+            base = (
+                Policy("tenant_isolation", using=f"{self.column} = {CURRENT_TENANT}"),
+                Policy("operator_all_tenants", using=OPERATOR_ALL_TENANTS),
+            )
         return base + self.extra
 
 

@@ -17,7 +17,10 @@ from rest_framework.views import exception_handler
 
 def api_exception_handler(exc, context):
     if isinstance(exc, DjangoValidationError):
-        exc = exceptions.ValidationError(as_serializer_error(exc))
+        errors = as_serializer_error(exc)
+        if set(errors) == {"detail"}:  # a rule about the whole object, not a field: a string
+            return _error(status.HTTP_400_BAD_REQUEST, " ".join(map(str, errors["detail"])))
+        exc = exceptions.ValidationError(errors)
     elif isinstance(exc, ProtectedError | RestrictedError):
         return _error(status.HTTP_409_CONFLICT, "Still in use by other objects; remove them first.")
     elif isinstance(exc, IntegrityError):

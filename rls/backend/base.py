@@ -27,11 +27,12 @@ from psycopg import sql as psycopg_sql
 from psycopg.pq import TransactionStatus
 
 from rls.context import NO_CONTEXT, Context, prologue_sql
+from rls.sql import quote
 from rls.tenant_roles import role_prefix
 
 IDLE, INTRANS = TransactionStatus.IDLE, TransactionStatus.INTRANS
 # After ROLLBACK TO SAVEPOINT we cannot know whether the context survived: set it again.
-UNKNOWN: Context = ("?", False, "")
+UNKNOWN: Context = ("?", "", "")
 # Statements that read or write rows. Others (SET, DDL, VACUUM, CREATE INDEX CONCURRENTLY…)
 # never need the context, and some cannot run inside the transaction it would need.
 ROW_STATEMENTS = frozenset(
@@ -55,11 +56,15 @@ class DatabaseWrapper(tenants_base.DatabaseWrapper):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         """Set up the RLS state, then install the execute wrapper on this connection."""
         self.rls_scopes: list[str] = []  # rls.tenant_scope stack
-        self.rls_operator_depth = 0  # rls.operator_scope nesting
+        self.rls_operator_scopes: list[str] = []  # rls.operator_scope / all_tenants_scope stack
         self._rls_tenant_id: str | None = ""  # None: a bare schema, looked up on first use
         self._rls_in_transaction: Context = NO_CONTEXT
         self._rls_path: tuple[tuple, str] = ((), "")  # (schema key, search_path) cache
         self._rls_prefix: str | None = None  # role-name prefix: set on serving connections
+        # The role a serving transaction without tenant acts as: None is the login role (SET
+        # LOCAL ROLE NONE); a name, the role given to `rls_act_as` (a test harness).
+        self._rls_base_role: str | None = None
+        self._rls_serving_role: str | None = None  # see rls_serving_role
         super().__init__(*args, **kwargs)
         self.execute_wrappers.append(self._rls_execute)
 
@@ -77,7 +82,8 @@ class DatabaseWrapper(tenants_base.DatabaseWrapper):
         tenant_id = self.rls_scopes[-1] if self.rls_scopes else self._rls_tenant_id
         if tenant_id is None:
             tenant_id = self._schema_tenant_id()
-        return (tenant_id, self.rls_operator_depth > 0, self._rls_search_path())
+        operator = self.rls_operator_scopes[-1] if self.rls_operator_scopes else ""
+        return (tenant_id, operator, self._rls_search_path())
 
     def _rls_search_path(self) -> str:
         """Return the tenant's search_path (quoted identifiers), or '' on the public schema."""
@@ -129,19 +135,42 @@ class DatabaseWrapper(tenants_base.DatabaseWrapper):
         super().init_connection_state()
         with self.wrap_database_errors:
             self.connection.execute("SET search_path TO public")
-            row = self.connection.execute(
-                "SELECT rolsuper OR rolbypassrls FROM pg_roles WHERE rolname = current_user"
-            ).fetchone()
+            self._rls_decide_serving(None)
             if not self.connection.autocommit:
                 self.connection.commit()
+
+    @property
+    def rls_serving_role(self) -> str | None:
+        """Return the role this connection serves tenants as, or None when it acts as the owner."""
+        return self._rls_serving_role
+
+    def rls_act_as(self, role: str | None) -> None:
+        """Act as `role` on this session from now on (None: the login role again).
+
+        For a test harness that serves requests as the application role on its superuser
+        connection, as production does on its own login: `SET ROLE`, then the serving decision
+        again (init_connection_state makes it per connection, never per transaction).
+        """
+        self.ensure_connection()
+        with self.wrap_database_errors:
+            self.connection.execute(f"SET ROLE {quote(role)}" if role else "RESET ROLE")
+            self._rls_decide_serving(role)
+        self._rls_in_transaction = UNKNOWN  # the transaction's role just changed
+
+    def _rls_decide_serving(self, role: str | None) -> None:
+        """Serve tenants (enter their roles) unless the current role bypasses RLS."""
+        row = self.connection.execute(
+            "SELECT rolname, rolsuper OR rolbypassrls FROM pg_roles WHERE rolname = current_user"
+        ).fetchone()
         # The owner and superusers bypass RLS and run DDL: they never act as a tenant's role.
-        self._rls_prefix = (
-            None if row is None or row[0] else role_prefix(self.settings_dict["NAME"])
-        )
+        serving = row is not None and not row[1]
+        self._rls_prefix = role_prefix(self.settings_dict["NAME"]) if serving else None
+        self._rls_base_role = role if serving else None
+        self._rls_serving_role = row[0] if serving else None
 
     def _rls_prologue(self, wanted: Context) -> str:
         """Return the SET LOCAL statements of `wanted` for this connection."""
-        return prologue_sql(wanted, prefix=self._rls_prefix)
+        return prologue_sql(wanted, prefix=self._rls_prefix, base_role=self._rls_base_role)
 
     def _configure_timezone(self, connection: Any) -> bool:
         """Set the session time zone with SET: the serving role may not call set_config()."""

@@ -86,6 +86,11 @@ CORPUS = [
         True,
     ),
     (
+        "SELECT set_config('app.operator_scope', 'all', true),"
+        " (SELECT count(*) FROM accounts_membership WHERE tenant_id = '{b_id}')",
+        True,
+    ),
+    (
         "SELECT * FROM accounts_membership"
         " WHERE tenant_id = '{b_id}' AND current_setting('app.current_tenant_id') <> ''",
         False,
@@ -101,6 +106,7 @@ CORPUS = [
     ("SET app.current_tenant_id = '{b_id}'", False),
     ("SET LOCAL app.current_tenant_id = ''", False),
     ("SET app.operator_scope = 'on'", False),
+    ("SET app.operator_scope = 'all'", False),
     ("SET search_path = {b}, public", False),
     ("RESET ALL", False),
     # temporary objects shadowing tenant tables

@@ -7,7 +7,7 @@ from rls.operations import ApplyRowLevelSecurity
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("audit", "0002_rls_policies"),
+        ("audit", "0003_operator_all_tenants_policies"),
     ]
 
     operations = [
