@@ -138,6 +138,9 @@ if CITUS not in {"auto", "on", "off"}:
 # (development); otherwise DATABASE_URL's user and password are the application role.
 APP_DB_ROLE = env("APP_DB_ROLE", default="devcontext_app")
 APP_DB_PASSWORD = env("APP_DB_PASSWORD", default="")
+# Prefix of the per-tenant, tenant-group and operator role names (cluster-wide, see
+# rls/tenant_roles.py); empty: the database name and "_", so databases on one server never share.
+RLS_ROLE_PREFIX = env("RLS_ROLE_PREFIX", default="")
 
 # --- Celery -----------------------------------------------------------------------------------
 
@@ -165,6 +168,10 @@ CACHES = {
 }
 
 # --- Auth, i18n, static -----------------------------------------------------------------------
+
+# Database sessions reached by key only, through functions: the serving roles cannot read the
+# session table (shared_apps/accounts/sessions.py, rls/README.md).
+SESSION_ENGINE = "shared_apps.accounts.sessions"
 
 # Sessions find their user on any host, so a signed-in non-member gets 403 rather than 401.
 AUTHENTICATION_BACKENDS = ["shared_apps.accounts.authentication.UserBackend"]

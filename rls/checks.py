@@ -109,6 +109,13 @@ def role_findings(cursor: psycopg.Cursor, *, strict: bool) -> list[Finding]:
         names = ", ".join(owned[:5]) + (" …" if len(owned) > 5 else "")
         message = f"The serving role {role} owns {len(owned)} public tables ({names})."
         found.append(Finding(level, "rls.E004", message, FIX_ROLE))
+    if not superuser and not bypassrls:  # what grants allow matters only under RLS
+        from django_tenants.utils import get_tenant_model
+
+        from rls.grant_checks import grant_findings
+
+        table = get_tenant_model()._meta.db_table
+        found += grant_findings(cursor, level=level, tenant_table=table)
     return found
 
 

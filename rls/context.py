@@ -1,7 +1,7 @@
 """The per-transaction tenant context: what `app.current_tenant_id` should be, and scopes.
 
 The database backend (`rls.backend`) reads `wanted_context()` before every statement and makes
-the transaction carry it (`set_config(..., true)`, i.e. transaction-local), so a pooled
+the transaction carry it (`SET LOCAL`, i.e. transaction-local), so a pooled
 connection never carries one request's tenant into the next (PgBouncer transaction pooling).
 """
 
@@ -13,6 +13,9 @@ from typing import Any
 
 from django.db import DEFAULT_DB_ALIAS, connections
 
+from rls.sql import quote
+from rls.tenant_roles import operator_role_name, tenant_role_name
+
 # (tenant id or '', operator scope: '' / 'on' / 'all', tenant search_path or '') — NO_CONTEXT
 # is what a fresh transaction has. The search_path rides along so a tenant's schema, like its
 # RLS context, is chosen inside the very transaction that uses it: behind PgBouncer in
@@ -21,7 +24,8 @@ from django.db import DEFAULT_DB_ALIAS, connections
 Context = tuple[str, str, str]
 NO_CONTEXT: Context = ("", "", "")
 # `app.operator_scope` values: 'on' reveals operator tokens only (operator authentication);
-# 'all' reveals every tenant's rows (the audited all-tenants scope of operator views).
+# 'all' reveals every tenant's rows (the audited all-tenants scope of operator views). Either
+# counts only in a transaction acting as the operator role (see rls.policies).
 OPERATOR_TOKENS, OPERATOR_ALL = "on", "all"
 operator_log = logging.getLogger("rls.operator")
 
@@ -34,22 +38,39 @@ def tenant_id_of(tenant: Any) -> str:
     return str(value if isinstance(value, uuid.UUID) else uuid.UUID(str(value)))
 
 
-# The only values ever inlined into set_config (anything else is 'off').
+# The only values ever inlined into the prologue (anything else is 'off').
 OPERATOR_SCOPES = {OPERATOR_TOKENS: OPERATOR_TOKENS, OPERATOR_ALL: OPERATOR_ALL}
 
 
-def prologue_sql(context: Context) -> str:
-    """Return the statement that sets `context` for the current transaction only."""
+def prologue_sql(
+    context: Context, *, prefix: str | None = None, base_role: str | None = None
+) -> str:
+    """Return the statements that set `context` for the current transaction only.
+
+    `prefix` (the role-name prefix) is given on connections of the serving role: the
+    transaction then also enters its tenant's role (or the operator role) with SET LOCAL ROLE,
+    and without either acts as `base_role` (None: the login role, `SET LOCAL ROLE NONE`).
+    Every part is SET LOCAL, never set_config(): the serving role may not call set_config, so
+    one injected statement can change one setting at most (see rls/README.md).
+    """
     tenant_id, operator, search_path = context
     tenant_id = tenant_id and str(uuid.UUID(tenant_id))  # re-validated: inlined as a literal
-    statement = (
-        f"SELECT set_config('app.current_tenant_id', '{tenant_id}', true),"
-        f" set_config('app.operator_scope', '{OPERATOR_SCOPES.get(operator, 'off')}', true)"
-    )
-    # Quoted, validated schema names (django-tenants); escaped all the same. Back on the public
-    # schema inside a transaction that carried a tenant, the path must be reset too.
-    literal = (search_path or "public").replace("'", "''")
-    return statement + f", set_config('search_path', '{literal}', true)"
+    scope = OPERATOR_SCOPES.get(operator, "off")
+    statements = []
+    if prefix is not None:
+        if tenant_id:
+            role = tenant_role_name(tenant_id, prefix=prefix)
+        else:
+            role = operator_role_name(prefix) if scope != "off" else base_role or ""
+        statements.append(f"SET LOCAL ROLE {quote(role)}" if role else "SET LOCAL ROLE NONE")
+    # Quoted, validated schema names (django-tenants), already an identifier list. Back on the
+    # public schema inside a transaction that carried a tenant, the path must be reset too.
+    statements += [
+        f"SET LOCAL app.current_tenant_id = '{tenant_id}'",
+        f"SET LOCAL app.operator_scope = '{scope}'",
+        f"SET LOCAL search_path TO {search_path or 'public'}",
+    ]
+    return "; ".join(statements)
 
 
 @contextlib.contextmanager

@@ -22,9 +22,14 @@ class ApplyRowLevelSecurity(Operation):
     reversible = True
     reduces_to_sql = True
 
-    def __init__(self, table: str) -> None:
-        """Apply the policies declared for `table`."""
+    def __init__(self, table: str, reapply: bool = False) -> None:
+        """Apply the policies declared for `table`.
+
+        `reapply`: a later migration that brings changed declarations to an existing table; its
+        backwards keeps RLS on (the declarations in code are the only ones there are).
+        """
         self.table = table
+        self.reapply = reapply
 
     def state_forwards(self, app_label: str, state: Any) -> None:
         """Change nothing: RLS lives in the database only, not in Django's model state."""
@@ -49,14 +54,17 @@ class ApplyRowLevelSecurity(Operation):
         from_state: Any,
         to_state: Any,
     ) -> None:
-        """Drop the table's policies and turn RLS off."""
-        if self._applies(app_label, schema_editor):
+        """Drop the table's policies and turn RLS off (re-apply them, for `reapply`)."""
+        if self.reapply:
+            self.database_forwards(app_label, schema_editor, from_state, to_state)
+        elif self._applies(app_label, schema_editor):
             for sql in disable_sql(self.table, self._existing(schema_editor)):
                 schema_editor.execute(sql)
 
     def describe(self) -> str:
         """Describe the operation for `migrate --plan` and `showmigrations`."""
-        return f"Apply row-level security policies to {self.table}"
+        verb = "Re-apply" if self.reapply else "Apply"
+        return f"{verb} row-level security policies to {self.table}"
 
     @property
     def migration_name_fragment(self) -> str:
@@ -76,24 +84,3 @@ class ApplyRowLevelSecurity(Operation):
         with schema_editor.connection.cursor() as cursor:
             cursor.execute(EXISTING_POLICIES_SQL, [self.table])
             return [row[0] for row in cursor.fetchall()]
-
-
-class ReapplyRowLevelSecurity(ApplyRowLevelSecurity):
-    """Replace an already protected table's policies with the ones declared now.
-
-    Backwards keeps RLS on: the earlier migration that enabled it applies the same declarations
-    from the same code, so there is no older set of policies to go back to.
-    """
-
-    def database_backwards(
-        self,
-        app_label: str,
-        schema_editor: BaseDatabaseSchemaEditor,
-        from_state: Any,
-        to_state: Any,
-    ) -> None:
-        """Leave the table's policies and RLS as they are."""
-
-    def describe(self) -> str:
-        """Describe the operation for `migrate --plan` and `showmigrations`."""
-        return f"Re-apply row-level security policies to {self.table}"

@@ -3,24 +3,30 @@
 Every table listed here gets `ENABLE` + `FORCE ROW LEVEL SECURITY` and exactly the policies
 declared for it (see `rls.sql` and the `ApplyRowLevelSecurity` migration operation).
 
-The tenant context is the transaction-local setting `app.current_tenant_id` (see
-`rls.context`). Unset or '' means "no tenant": `NULLIF(..., '')::uuid` is NULL, and
-`tenant_id = NULL` is never true, so tenant-scoped tables look empty and reject writes
-(fail closed).
+The tenant context is two things the serving role's transaction carries (see `rls.context`):
+the transaction-local setting `app.current_tenant_id` and the role it acts as (`SET LOCAL ROLE`
+to the tenant's role, named after the tenant's id: `rls.tenant_roles`). A tenant is current
+only when both agree; anything else ('' or unset, or a role and a setting that disagree) is
+"no tenant": CURRENT_TENANT is NULL and `tenant_id = NULL` is never true, so tenant-scoped
+tables look empty and reject writes (fail closed). The serving role cannot call set_config(),
+so one statement changes at most one of the two (`SET ...`): it cannot switch tenants.
 
 Rules:
 - Membership, ApiToken, Invitation, TenantMigration, AuditEvent: a row is visible and writable
   only when its `tenant_id` equals the current tenant.
 - ApiToken also holds *operator tokens* (`tenant_id IS NULL`, staff users, base domain only).
   They are visible and writable only inside `rls.operator_scope()`, which sets
-  `app.operator_scope = 'on'` for the transaction, and in the all-tenants scope below.
+  `app.operator_scope = 'on'` for the transaction and enters the operator role; both are
+  needed. No other context sees them but the all-tenants scope below.
 - Operator views (the operator admin, the migrations API) see and change every tenant's rows
   of these tables (operator tokens included) only inside `rls.all_tenants_scope()`, which
-  sets `app.operator_scope = 'all'` for the transaction and logs who entered it and why.
+  sets `app.operator_scope = 'all'` for the transaction, enters the operator role (both are
+  needed, as for 'on') and logs who entered it and why.
 - Domain (tenants_domain) has a tenant_id but is exempt (EXEMPT): the router must read it to
   find the tenant of a Host before there is a tenant context. It holds no tenant data.
 - User (global, no tenant_id): with no tenant context (the base domain: operators, login,
-  sign-up) every user is visible; inside a tenant only the users with a Membership in that
+  sign-up: no tenant setting and not a tenant's role) every user is visible; inside a tenant,
+  or when role and setting disagree, only the users with a Membership in that
   tenant are. The membership subquery is itself filtered by Membership's policy, which keeps
   the same tenant, so it cannot widen what is seen. Inserts are not restricted (a user joins a
   tenant after the user row exists); updates and deletes reach only visible users.
@@ -28,9 +34,18 @@ Rules:
 
 from dataclasses import dataclass, field
 
-CURRENT_TENANT = "NULLIF(current_setting('app.current_tenant_id', true), '')::uuid"
-OPERATOR_SCOPE_ON = "current_setting('app.operator_scope', true) = 'on'"
-OPERATOR_ALL_TENANTS = "current_setting('app.operator_scope', true) = 'all'"
+TENANT_SETTING = "current_setting('app.current_tenant_id', true)"
+# The setting, trusted only when the current role is that tenant's (its name ends with the
+# tenant id's 32 hex digits). Stable and inlined: evaluated once per statement, index-usable.
+CURRENT_TENANT = (
+    f"CASE WHEN right(current_user::text, 32) = translate({TENANT_SETTING}, '-', '')"
+    f" THEN NULLIF({TENANT_SETTING}, '')::uuid END"
+)
+# The role names rls.tenant_roles gives: <prefix><32 hex> and <prefix>operator.
+IS_TENANT_ROLE = "current_user::text ~ '[0-9a-f]{32}$'"
+IS_OPERATOR_ROLE = "right(current_user::text, 8) = 'operator'"
+OPERATOR_SCOPE_ON = f"current_setting('app.operator_scope', true) = 'on' AND {IS_OPERATOR_ROLE}"
+OPERATOR_ALL_TENANTS = f"current_setting('app.operator_scope', true) = 'all' AND {IS_OPERATOR_ROLE}"
 
 
 @dataclass(frozen=True)
@@ -69,7 +84,8 @@ class TablePolicy:
 
 
 USER_VISIBLE = (
-    f"{CURRENT_TENANT} IS NULL OR EXISTS (SELECT 1 FROM accounts_membership m"
+    f"(NULLIF({TENANT_SETTING}, '') IS NULL AND NOT {IS_TENANT_ROLE})"
+    " OR EXISTS (SELECT 1 FROM accounts_membership m"
     f" WHERE m.user_id = accounts_user.id AND m.tenant_id = {CURRENT_TENANT})"
 )
 

@@ -1,7 +1,8 @@
 """The application role: who it is, and the changes that give it exactly the grants it needs.
 
-`role_changes()` compares the catalog with what the role needs and returns only what differs,
-so `setup_db_roles` is idempotent: a second run finds nothing to change.
+`role_changes()` compares the catalog with what the roles need (the application role, the
+tenant roles of `rls.tenant_roles`, the database-wide revocations of `rls.hardening`) and returns
+only what differs, so `setup_db_roles` is idempotent: a second run finds nothing to change.
 """
 
 from dataclasses import dataclass
@@ -12,10 +13,9 @@ from django.db import connection
 from django.db.backends.utils import CursorWrapper
 
 from config.database import database_config, libpq_params
-from rls.sql import quote
+from rls.sql import Change, quote
+from rls.tenant_roles import SEQUENCE_PRIVILEGES, TABLE_PRIVILEGES
 
-TABLE_PRIVILEGES = ("SELECT", "INSERT", "UPDATE", "DELETE")
-SEQUENCE_PRIVILEGES = ("USAGE", "SELECT")
 # pg_roles column → (keyword when true, keyword when false, wanted value)
 ROLE_ATTRIBUTES = {
     "rolcanlogin": ("LOGIN", "NOLOGIN", True),
@@ -23,6 +23,9 @@ ROLE_ATTRIBUTES = {
     "rolbypassrls": ("BYPASSRLS", "NOBYPASSRLS", False),
     "rolcreatedb": ("CREATEDB", "NOCREATEDB", False),
     "rolcreaterole": ("CREATEROLE", "NOCREATEROLE", False),
+    # NOINHERIT: a member of every tenant's role, to SET ROLE into it, holding none of their
+    # privileges outside the transaction that entered one.
+    "rolinherit": ("INHERIT", "NOINHERIT", False),
 }
 
 
@@ -34,14 +37,6 @@ class AppRole:
     password: str
 
 
-@dataclass(frozen=True)
-class Change:
-    """One statement to run, and what it does in words (never showing a password)."""
-
-    description: str
-    sql: str
-
-
 def app_role() -> AppRole:
     """Return the application role: DATABASE_URL's user, or APP_DB_ROLE when that is the owner."""
     app = database_config(settings.DATABASE_URL)
@@ -51,22 +46,10 @@ def app_role() -> AppRole:
     return AppRole(settings.APP_DB_ROLE, settings.APP_DB_PASSWORD)
 
 
-def grant_schema_to_app_role(schema_name: str, cursor: CursorWrapper) -> bool:
-    """Grant the application role USAGE on a new schema; False while the role does not exist.
-
-    Default privileges cannot cover schemas created later, so whoever creates a tenant schema
-    calls this right after `CREATE SCHEMA` (tables in it are covered by default privileges).
-    """
-    role = app_role().name
-    cursor.execute("SELECT to_regrole(%s) IS NOT NULL", [role])
-    if not cursor.fetchone()[0]:
-        return False
-    cursor.execute(f"GRANT USAGE ON SCHEMA {quote(schema_name)} TO {quote(role)}")
-    return True
-
-
 def role_changes(cursor: CursorWrapper, role: AppRole, *, tenant_table: str) -> list[Change]:
-    """Return every change the role needs in this database, in the order to apply them."""
+    """Return every change the roles need in this database, in the order to apply them."""
+    from rls import hardening, tenant_roles
+
     cursor.execute(
         f"SELECT {', '.join(ROLE_ATTRIBUTES)} FROM pg_roles WHERE rolname = %s", [role.name]
     )
@@ -74,11 +57,23 @@ def role_changes(cursor: CursorWrapper, role: AppRole, *, tenant_table: str) -> 
     changes = attribute_changes(role, row)
     # A missing or superuser role shows every privilege as present or absent wrongly: grant all.
     fresh = row is None or row[1]
-    schemas = schemas_to_serve(cursor, tenant_table)
+    cursor.execute("SELECT current_user")
+    owner = cursor.fetchone()[0]
+    prefix = tenant_roles.role_prefix()
+    group = tenant_roles.group_role_name(prefix)
+    support, group_fresh = tenant_roles.support_role_changes(cursor, role.name, prefix)
+    changes += support
     changes += database_changes(cursor, role, fresh)
-    for schema in schemas:
-        changes += schema_changes(cursor, role, schema, fresh)
-    changes += default_privilege_changes(cursor, role, fresh)
+    for grantee, new in ((role.name, fresh), (group, group_fresh)):
+        public = schema_changes(cursor, grantee, "public", new)
+        changes += public
+        changes += hardening.narrow_changes(cursor, grantee, widened=new or bool(public))
+        changes += default_privilege_changes(cursor, grantee, owner, new)
+    changes += hardening.stray_grant_changes(cursor, role.name, owner)
+    changes += hardening.database_hardening_changes(cursor, owner)
+    changes += tenant_roles.tenant_role_changes(
+        cursor, role.name, owner=owner, prefix=prefix, tenant_table=tenant_table
+    )
     return changes
 
 
@@ -138,18 +133,23 @@ def database_changes(cursor: CursorWrapper, role: AppRole, fresh: bool) -> list[
     return [Change(f"grant CONNECT on database {database}", sql)]
 
 
-def schema_changes(cursor: CursorWrapper, role: AppRole, schema: str, fresh: bool) -> list[Change]:
-    """Return the USAGE, table and sequence grants the role lacks in `schema`."""
+def schema_changes(cursor: CursorWrapper, role: str, schema: str, fresh: bool) -> list[Change]:
+    """Return the USAGE, table and sequence grants `role` lacks in `schema`."""
+    from rls.hardening import NARROWED
+
     usage, tables, sequences = False, 1, 1
     if not fresh:
-        cursor.execute(SCHEMA_STATE_SQL, {"role": role.name, "schema": schema})
+        cursor.execute(
+            SCHEMA_STATE_SQL, {"role": role, "schema": schema, "narrowed": list(NARROWED)}
+        )
         usage, tables, sequences = cursor.fetchone()
-    grantee, target = quote(role.name), quote(schema)
+    grantee, target = quote(role), quote(schema)
     changes = []
     if not usage:
         changes.append(
             Change(
-                f"grant USAGE on schema {schema}", f"GRANT USAGE ON SCHEMA {target} TO {grantee}"
+                f"grant USAGE on schema {schema} to {role}",
+                f"GRANT USAGE ON SCHEMA {target} TO {grantee}",
             )
         )
     for count, label, privileges in (
@@ -159,7 +159,9 @@ def schema_changes(cursor: CursorWrapper, role: AppRole, schema: str, fresh: boo
         if count:
             listed = ", ".join(privileges)
             sql = f"GRANT {listed} ON ALL {label} IN SCHEMA {target} TO {grantee}"
-            changes.append(Change(f"grant {listed} on all {label.lower()} in {schema}", sql))
+            changes.append(
+                Change(f"grant {listed} on all {label.lower()} in {schema} to {role}", sql)
+            )
     return changes
 
 
@@ -169,6 +171,7 @@ SELECT
           AND a.grantee = to_regrole(%(role)s) AND a.privilege_type = 'USAGE'),
   (SELECT count(*) FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
     WHERE n.nspname = %(schema)s AND c.relkind IN ('r', 'p', 'v', 'm', 'f')
+      AND c.relname <> ALL(%(narrowed)s)
       AND NOT (has_table_privilege(to_regrole(%(role)s), c.oid, 'SELECT')
            AND has_table_privilege(to_regrole(%(role)s), c.oid, 'INSERT')
            AND has_table_privilege(to_regrole(%(role)s), c.oid, 'UPDATE')
@@ -180,19 +183,19 @@ SELECT
 """
 
 
-def default_privilege_changes(cursor: CursorWrapper, role: AppRole, fresh: bool) -> list[Change]:
-    """Return the ALTER DEFAULT PRIVILEGES that cover tables/sequences the owner creates later."""
+def default_privilege_changes(
+    cursor: CursorWrapper, role: str, owner: str, fresh: bool
+) -> list[Change]:
+    """Return the ALTER DEFAULT PRIVILEGES that cover public tables the owner creates later."""
+    # In the public schema only: tables created in a tenant schema go to the tenant's role.
     cursor.execute(
-        "SELECT current_user, d.defaclobjtype, a.privilege_type"
+        "SELECT d.defaclobjtype, a.privilege_type"
         " FROM pg_default_acl d, aclexplode(d.defaclacl) a"
         " WHERE d.defaclrole = (SELECT oid FROM pg_roles WHERE rolname = current_user)"
-        " AND d.defaclnamespace = 0 AND a.grantee = to_regrole(%s)",
-        [role.name],
+        " AND d.defaclnamespace = 'public'::regnamespace AND a.grantee = to_regrole(%s)",
+        [role],
     )
-    rows = cursor.fetchall()
-    granted = set() if fresh else {(kind, privilege) for _, kind, privilege in rows}
-    cursor.execute("SELECT current_user")
-    owner = cursor.fetchone()[0]
+    granted = set() if fresh else set(cursor.fetchall())
     changes = []
     for kind, label, privileges in (
         ("r", "TABLES", TABLE_PRIVILEGES),
@@ -200,11 +203,11 @@ def default_privilege_changes(cursor: CursorWrapper, role: AppRole, fresh: bool)
     ):
         if not all((kind, privilege) in granted for privilege in privileges):
             sql = (
-                f"ALTER DEFAULT PRIVILEGES FOR ROLE {quote(owner)} GRANT {', '.join(privileges)}"
-                f" ON {label} TO {quote(role.name)}"
+                f"ALTER DEFAULT PRIVILEGES FOR ROLE {quote(owner)} IN SCHEMA public"
+                f" GRANT {', '.join(privileges)} ON {label} TO {quote(role)}"
             )
             changes.append(
-                Change(f"default privileges: {label.lower()} {owner} creates later", sql)
+                Change(f"default privileges: public {label.lower()} {owner} creates later", sql)
             )
     return changes
 

@@ -1,8 +1,17 @@
 """Render RLS declarations to SQL statements."""
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 
 from rls.policies import Policy, TablePolicy
+
+
+@dataclass(frozen=True)
+class Change:
+    """One statement to run, and what it does in words (never showing a password)."""
+
+    description: str
+    sql: str
 
 
 def quote(name: str) -> str:

@@ -13,6 +13,8 @@ from django.db import connection
 from django_tenants.utils import tenant_context
 
 from config.celery_app import app
+from rls.sql import quote
+from rls.tenant_roles import tenant_role_provision
 from shared_apps.accounts.models import Membership, Role, User
 from shared_apps.tenants.models import Domain, Tenant
 from shared_apps.tenants.services import schema_exists, tenant_create
@@ -45,6 +47,10 @@ def ensure_session_tenant(slug: str) -> Tenant:
         schema_name=schema_name,
         status=Tenant.Status.ACTIVE,
     )
+    with connection.cursor() as cursor:  # the surviving schema now belongs to this tenant's role
+        tenant_role_provision(
+            tenant_id=tenant.pk, schema_name=schema_name, cursor=cursor, adopt=True
+        )
     Domain.objects.create(domain=f"{slug}.localhost", tenant=tenant, is_primary=True)
     owner, _ = User.objects.get_or_create(email=f"owner@{slug}.test")
     Membership.objects.create(user=owner, tenant=tenant, role=Role.OWNER)
@@ -76,7 +82,7 @@ def app_role(django_db_setup, django_db_blocker) -> AppRole:
         with connection.cursor() as cursor:  # SET ROLE needs membership unless superuser
             cursor.execute("SELECT rolsuper FROM pg_roles WHERE rolname = current_user")
             if not cursor.fetchone()[0]:
-                cursor.execute(f"GRANT {serving.quote(role.name)} TO current_user")
+                cursor.execute(f"GRANT {quote(role.name)} TO current_user")
     yield role
     settings.APP_DB_ROLE, settings.APP_DB_PASSWORD = previous
 
@@ -89,9 +95,9 @@ def app_db(app_role, django_db_blocker):
         connected_as(app_role.name, app_role.password, CONN_MAX_AGE=600),
     ):
         with connection.cursor() as cursor:
-            cursor.execute(
-                "SELECT current_user, rolsuper OR rolbypassrls FROM pg_roles"
-                " WHERE rolname = current_user"
+            cursor.execute(  # session_user: inside a tenant, current_user is the tenant's role
+                "SELECT session_user, rolsuper OR rolbypassrls FROM pg_roles"
+                " WHERE rolname = session_user"
             )
             assert cursor.fetchone() == (app_role.name, False), "not the application role"
         yield connection

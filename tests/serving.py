@@ -4,13 +4,16 @@ Production serves every request as the application role (no superuser, no BYPASS
 and keeps the owner for DDL and operator jobs. The suite does the same without committing its
 fixtures: fixtures write as the owner (the test database's superuser) inside the test's
 transaction, and for the duration of each request the connection switches to the application
-role with `SET ROLE` (PostgreSQL then checks privileges and RLS policies against that role,
-`current_user`), back with `RESET ROLE` when the response is closed. Those fixture rows stay
+role (`rls_act_as`: `SET ROLE`, and the RLS backend serves tenants from then on, entering each
+tenant's role per transaction as it does on a connection that logged in as the application
+role), back to the owner (`RESET ROLE`) when the response is closed. Those fixture rows stay
 visible to the request because it runs in the same transaction.
 
 The check runs when each request starts and again when it ends (a request that reconnected
 would come back as the superuser): a request served by a superuser or a BYPASSRLS role raises
-`ServedByPrivilegedRole`, which fails the test.
+`ServedByPrivilegedRole`, which fails the test. Inside a tenant's transaction `current_user` is
+that tenant's role, so the check looks at the role the backend serves as (the login role, or
+the role the harness set) as well as at `current_user`.
 """
 
 from __future__ import annotations
@@ -22,12 +25,15 @@ from django.core.signals import request_finished, request_started
 from django.db import connection
 from psycopg.pq import TransactionStatus
 
-from rls.sql import quote
-
 PASSWORD = "rls-test-password"  # noqa: S105 - test database only
 
 PRIVILEGED_SQL = (
     "SELECT current_user, rolsuper OR rolbypassrls FROM pg_roles WHERE rolname = current_user"
+)
+# The first of the acting role and the serving role that bypasses RLS, if any.
+SERVED_BY_SQL = (
+    "SELECT rolname FROM pg_roles WHERE rolname IN (current_user, %s)"
+    " AND (rolsuper OR rolbypassrls) ORDER BY rolname = current_user DESC LIMIT 1"
 )
 USABLE = (TransactionStatus.IDLE, TransactionStatus.INTRANS)
 
@@ -91,12 +97,18 @@ def raw_connection():
 
 
 def privileged_role() -> str | None:
-    """Return the current role's name when it is a superuser or has BYPASSRLS, else None."""
+    """Return the serving or acting role's name when it is a superuser or BYPASSRLS, else None.
+
+    A connection the RLS backend does not serve tenants on acts as the owner: its role is named.
+    """
     raw = raw_connection()
     if raw.info.transaction_status not in USABLE:
         return None  # an aborted transaction: the test fails on its own error
-    name, privileged = raw.execute(PRIVILEGED_SQL).fetchone()
-    return name if privileged else None
+    serving_role = connection.rls_serving_role
+    if serving_role is None:
+        return raw.execute("SELECT current_user").fetchone()[0]
+    row = raw.execute(SERVED_BY_SQL, [serving_role]).fetchone()
+    return row[0] if row else None
 
 
 def check_role(moment: str) -> None:
@@ -112,7 +124,7 @@ def on_request_started(**kwargs) -> None:
     if not SERVING.checked:
         return
     if SERVING.role is not None and privileged_role() is not None:
-        raw_connection().execute(f"SET ROLE {quote(SERVING.role)}")
+        connection.rls_act_as(SERVING.role)
         SERVING.switched = True
     check_role("when the request started")
 
@@ -130,7 +142,7 @@ def reset_role() -> None:
     if SERVING.switched and connection.connection is not None:
         with contextlib.suppress(Exception):  # a closed or aborted connection has no role
             if connection.connection.info.transaction_status in USABLE:
-                connection.connection.execute("RESET ROLE")
+                connection.rls_act_as(None)
     SERVING.switched = False
 
 

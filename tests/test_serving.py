@@ -6,15 +6,18 @@ from django.http import JsonResponse
 from django.urls import path
 
 from rls.sql import quote
+from rls.tenant_roles import role_prefix, tenant_role_name
 from tests import serving
 
 
 def whoami(request):
-    """Answer which role serves this request, and whether RLS applies to it."""
+    """Answer which role serves this request, which it acts as, and whether RLS applies."""
     with connection.cursor() as cursor:
         cursor.execute(serving.PRIVILEGED_SQL)
         role, privileged = cursor.fetchone()
-    return JsonResponse({"role": role, "privileged": privileged})
+    return JsonResponse(
+        {"serving": connection.rls_serving_role, "role": role, "privileged": privileged}
+    )
 
 
 urlpatterns = [path("whoami/", whoami)]
@@ -26,8 +29,13 @@ def probe(settings, acme):
     return {"HTTP_HOST": "acme.localhost"}
 
 
-def test_a_request_is_served_as_the_application_role(client, probe, app_role):
-    assert client.get("/whoami/", **probe).json() == {"role": app_role.name, "privileged": False}
+def test_a_request_is_served_as_the_application_role(client, probe, app_role, acme):
+    # Served as the application role, acting inside the transaction as acme's own role.
+    assert client.get("/whoami/", **probe).json() == {
+        "serving": app_role.name,
+        "role": tenant_role_name(acme.pk, prefix=role_prefix()),
+        "privileged": False,
+    }
     with connection.cursor() as cursor:  # and the fixtures' connection is the owner again after
         cursor.execute(serving.PRIVILEGED_SQL)
         assert cursor.fetchone()[1] is True

@@ -2,11 +2,14 @@
 
 Before each statement (an execute wrapper installed on every connection):
 - inside a transaction (an atomic block, or one already open): when the transaction does not
-  carry the wanted context yet, `SELECT set_config(..., true)` first, once per transaction;
+  carry the wanted context yet, its `SET LOCAL` statements first, once per transaction;
 - in autocommit mode: a statement that reads or writes rows runs in a short transaction,
-  `BEGIN; set_config(..., true)`, the statement, `COMMIT` — so the setting dies with it.
-`set_config(..., true)` is transaction-local (PostgreSQL reverts it at COMMIT/ROLLBACK), which is
-what makes this safe behind PgBouncer transaction pooling: no context outlives its transaction.
+  `BEGIN; SET LOCAL …`, the statement, `COMMIT` — so the settings die with it.
+`SET LOCAL` is transaction-local (PostgreSQL reverts it at COMMIT/ROLLBACK), which is what makes
+this safe behind PgBouncer transaction pooling: no context outlives its transaction. On a
+connection of the serving role (neither superuser nor BYPASSRLS) the context includes
+`SET LOCAL ROLE` to the tenant's own role (`rls.tenant_roles`), the only holder of privileges on
+its schema; owner connections (DDL, fleet jobs) keep their role.
 The wanted context is `rls.tenant_scope`'s tenant, else django-tenants' current tenant
 (`connection.set_tenant`: middleware, tenant_context, schema_context, tenant-aware Celery tasks),
 else none ('' → the RLS tables look empty).
@@ -20,9 +23,12 @@ from typing import Any
 from django.conf import settings
 from django_tenants.postgresql_backend import base as tenants_base
 from django_tenants.utils import get_public_schema_name, quote_schema_name
+from psycopg import sql as psycopg_sql
 from psycopg.pq import TransactionStatus
 
 from rls.context import NO_CONTEXT, Context, prologue_sql
+from rls.sql import quote
+from rls.tenant_roles import role_prefix
 
 IDLE, INTRANS = TransactionStatus.IDLE, TransactionStatus.INTRANS
 # After ROLLBACK TO SAVEPOINT we cannot know whether the context survived: set it again.
@@ -54,6 +60,11 @@ class DatabaseWrapper(tenants_base.DatabaseWrapper):
         self._rls_tenant_id: str | None = ""  # None: a bare schema, looked up on first use
         self._rls_in_transaction: Context = NO_CONTEXT
         self._rls_path: tuple[tuple, str] = ((), "")  # (schema key, search_path) cache
+        self._rls_prefix: str | None = None  # role-name prefix: set on serving connections
+        # The role a serving transaction without tenant acts as: None is the login role (SET
+        # LOCAL ROLE NONE); a name, the role given to `rls_act_as` (a test harness).
+        self._rls_base_role: str | None = None
+        self._rls_serving_role: str | None = None  # see rls_serving_role
         super().__init__(*args, **kwargs)
         self.execute_wrappers.append(self._rls_execute)
 
@@ -75,7 +86,7 @@ class DatabaseWrapper(tenants_base.DatabaseWrapper):
         return (tenant_id, operator, self._rls_search_path())
 
     def _rls_search_path(self) -> str:
-        """Return the tenant's search_path for set_config, or '' on the public schema."""
+        """Return the tenant's search_path (quoted identifiers), or '' on the public schema."""
         # Asked before every statement: rebuild it only when the schema changed.
         key = (self.schema_name, self.include_public_schema)
         if self._rls_path[0] != key:
@@ -93,17 +104,21 @@ class DatabaseWrapper(tenants_base.DatabaseWrapper):
         raw = self.connection
         status = raw.info.transaction_status  # read first: a schema lookup may open one
         wanted = self.rls_context()
+        serving = self._rls_prefix is not None
         if status == IDLE and raw.autocommit:
-            if wanted == NO_CONTEXT:
+            if wanted == NO_CONTEXT and not serving:
                 return execute(sql, params, many, context)
             if not reads_rows(sql):  # DDL, SET…: may not run in a transaction; no RLS needed
                 return self._in_session_search_path(wanted[2], execute, sql, params, many, context)
             return self._in_short_transaction(wanted, execute, sql, params, many, context)
         if status == IDLE:  # this statement opens a new transaction: it carries nothing yet
-            self._rls_in_transaction = NO_CONTEXT
+            # A serving connection trusts nothing its session carries: a committed session-level
+            # SET (say an injected `SET ROLE`) must not reach the next transaction, so even a
+            # transaction without tenant resets role and settings.
+            self._rls_in_transaction = UNKNOWN if serving else NO_CONTEXT
         if wanted != self._rls_in_transaction and status in (IDLE, INTRANS):
             with self.wrap_database_errors:
-                raw.execute(prologue_sql(wanted))
+                raw.execute(self._rls_prologue(wanted))
             self._rls_in_transaction = wanted
         return execute(sql, params, many, context)
 
@@ -116,12 +131,57 @@ class DatabaseWrapper(tenants_base.DatabaseWrapper):
         """
 
     def init_connection_state(self) -> None:
-        """Start every connection on the public schema only."""
+        """Start every connection on the public schema only; note whether it serves tenants."""
         super().init_connection_state()
         with self.wrap_database_errors:
             self.connection.execute("SET search_path TO public")
+            self._rls_decide_serving(None)
             if not self.connection.autocommit:
                 self.connection.commit()
+
+    @property
+    def rls_serving_role(self) -> str | None:
+        """Return the role this connection serves tenants as, or None when it acts as the owner."""
+        return self._rls_serving_role
+
+    def rls_act_as(self, role: str | None) -> None:
+        """Act as `role` on this session from now on (None: the login role again).
+
+        For a test harness that serves requests as the application role on its superuser
+        connection, as production does on its own login: `SET ROLE`, then the serving decision
+        again (init_connection_state makes it per connection, never per transaction).
+        """
+        self.ensure_connection()
+        with self.wrap_database_errors:
+            self.connection.execute(f"SET ROLE {quote(role)}" if role else "RESET ROLE")
+            self._rls_decide_serving(role)
+        self._rls_in_transaction = UNKNOWN  # the transaction's role just changed
+
+    def _rls_decide_serving(self, role: str | None) -> None:
+        """Serve tenants (enter their roles) unless the current role bypasses RLS."""
+        row = self.connection.execute(
+            "SELECT rolname, rolsuper OR rolbypassrls FROM pg_roles WHERE rolname = current_user"
+        ).fetchone()
+        # The owner and superusers bypass RLS and run DDL: they never act as a tenant's role.
+        serving = row is not None and not row[1]
+        self._rls_prefix = role_prefix(self.settings_dict["NAME"]) if serving else None
+        self._rls_base_role = role if serving else None
+        self._rls_serving_role = row[0] if serving else None
+
+    def _rls_prologue(self, wanted: Context) -> str:
+        """Return the SET LOCAL statements of `wanted` for this connection."""
+        return prologue_sql(wanted, prefix=self._rls_prefix, base_role=self._rls_base_role)
+
+    def _configure_timezone(self, connection: Any) -> bool:
+        """Set the session time zone with SET: the serving role may not call set_config()."""
+        name = self.timezone_name
+        if name and connection.info.parameter_status("TimeZone") != name:
+            with connection.cursor() as cursor:
+                cursor.execute(
+                    psycopg_sql.SQL("SET TIME ZONE {}").format(psycopg_sql.Literal(name))
+                )
+            return True
+        return False
 
     def _in_session_search_path(
         self,
@@ -137,7 +197,7 @@ class DatabaseWrapper(tenants_base.DatabaseWrapper):
             return execute(sql, params, many, context)
         raw = self.connection
         with self.wrap_database_errors:
-            raw.execute("SELECT set_config('search_path', %s, false)", [search_path])
+            raw.execute(f"SET search_path TO {search_path}")  # a quoted identifier list
         try:
             return execute(sql, params, many, context)
         finally:
@@ -153,10 +213,10 @@ class DatabaseWrapper(tenants_base.DatabaseWrapper):
         many: bool,
         context: dict,
     ) -> Any:
-        """Run one autocommit statement inside BEGIN; set_config; …; COMMIT."""
+        """Run one autocommit statement inside BEGIN; SET LOCAL …; …; COMMIT."""
         raw = self.connection
         with self.wrap_database_errors:
-            raw.execute(f"BEGIN; {prologue_sql(wanted)}")  # one round trip
+            raw.execute(f"BEGIN; {self._rls_prologue(wanted)}")  # one round trip
         try:
             result = execute(sql, params, many, context)
         except BaseException:
@@ -194,7 +254,7 @@ class DatabaseWrapper(tenants_base.DatabaseWrapper):
 
     # The transaction ends or rewinds: forget what it carried. After the SQL ran, never before:
     # ROLLBACK TO SAVEPOINT goes through the execute wrapper too, and would otherwise be preceded
-    # by a set_config that the rollback itself undoes.
+    # by a SET LOCAL that the rollback itself undoes.
     def _commit(self) -> None:
         """Commit; the next transaction starts without context."""
         try:

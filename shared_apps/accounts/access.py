@@ -10,9 +10,8 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
-import rls
-from shared_apps.accounts.models import ApiToken, Invitation, Membership, Role, User
-from shared_apps.accounts.selectors import membership_exists
+from shared_apps.accounts.models import ApiToken, Invitation, Membership, Role
+from shared_apps.accounts.selectors import membership_exists, user_id_get
 from shared_apps.accounts.services import api_token_create, api_token_hash
 from shared_apps.audit.services import AuditContext, audited_update
 
@@ -35,13 +34,12 @@ def _refuse_past(expires_at: datetime | None) -> None:
 def membership_add(*, audit: AuditContext, email: str, role: str) -> Membership:
     """Give an existing user `role` in the tenant (new people are invited instead)."""
     # Inside a tenant RLS shows only its members; the person to add is not one yet.
-    with rls.tenant_scope(None):
-        user = User.objects.filter(email=email.strip().lower(), is_active=True).first()
-    if user is None:
+    user_id = user_id_get(email=email.strip().lower())
+    if user_id is None:
         raise ValidationError({"email": "No user has this email; send an invitation instead."})
-    if membership_exists(tenant=audit.tenant, user_id=user.pk):
+    if membership_exists(tenant=audit.tenant, user_id=user_id):
         raise ValidationError({"email": "This user is already a member."})
-    membership = Membership.objects.create(tenant=audit.tenant, user=user, role=role)
+    membership = Membership.objects.create(tenant=audit.tenant, user_id=user_id, role=role)
     audit.record("membership.add", membership, role=role)
     return membership
 

@@ -1,5 +1,6 @@
 """Reads about users and their memberships."""
 
+from django.db import connection
 from django.db.models import QuerySet
 
 from shared_apps.accounts.models import ApiToken, Invitation, Membership
@@ -10,6 +11,17 @@ def membership_role_get(*, user, tenant) -> str | None:
     return (
         Membership.objects.filter(user=user, tenant=tenant).values_list("role", flat=True).first()
     )
+
+
+def user_id_get(*, email: str):
+    """Return the id of the active user with this email in any tenant, or None.
+
+    Inside a tenant RLS shows only its members' rows; this reads across that view through the
+    owner's function of accounts 0007, which answers the one id and no other column or user.
+    """
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT accounts_user_id_by_email(%s)", [email])
+        return cursor.fetchone()[0]
 
 
 def membership_exists(*, tenant, user_id) -> bool:

@@ -3,7 +3,7 @@
 from django.db import connection
 
 from shared_apps.migrator.engine.planner import FleetPlanner, tenant_app_labels
-from shared_apps.migrator.engine.state import read_applied
+from shared_apps.migrator.engine.state import read_applied_by_function
 from shared_apps.migrator.models import MigrationRun, TenantMigration
 from shared_apps.tenants.models import Tenant
 
@@ -29,7 +29,7 @@ def fleet_status() -> dict:
         .order_by("schema_name")
         .values_list("schema_name", flat=True)
     )
-    states = read_applied(connection, schemas)
+    states = read_applied_by_function(connection, schemas)
     last_run = MigrationRun.objects.first()
     failed = failed_in(last_run)
     migrations = []

@@ -86,7 +86,8 @@ def dump_schema_name(path: Path) -> str:
 def restore_dump(path: Path) -> None:
     """Restore a custom-format dump in one transaction (psql), stopping at the first error."""
     script = subprocess.run(
-        [find_pg_tool("pg_restore"), "--no-owner", "--file", "-", str(path)],
+        # No privileges: they named the deleted tenant's role; the restored one gets its own.
+        [find_pg_tool("pg_restore"), "--no-owner", "--no-privileges", "--file", "-", str(path)],
         env=libpq_env(),
         check=False,
         capture_output=True,

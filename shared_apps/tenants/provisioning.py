@@ -4,7 +4,7 @@ from django.core.management import call_command
 from django.db import connection
 from django_tenants.management.commands.migrate_schemas import MigrateSchemasCommand
 
-from rls.roles import grant_schema_to_app_role
+from rls.tenant_roles import schema_tenant_id, tenant_role_provision
 from shared_apps.tenants.citus import citus_active, create_schema_sql
 from shared_apps.tenants.template import TenantTemplate, template_get, template_replay
 
@@ -58,7 +58,12 @@ def create_schema_if_missing(schema_name: str) -> bool:
         statement = create_schema_sql(quoted)  # a distributed schema, placed on a worker
     with connection.cursor() as cursor:
         cursor.execute(statement)
-        grant_schema_to_app_role(schema_name, cursor)  # default privileges miss new schemas
+        # Only the tenant's own role may reach the schema (none for the template's).
+        tenant_id = schema_tenant_id(schema_name, cursor)
+        if tenant_id is not None:
+            tenant_role_provision(
+                tenant_id=tenant_id, schema_name=schema_name, cursor=cursor, empty=True
+            )
     return True
 
 

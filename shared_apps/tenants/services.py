@@ -7,8 +7,9 @@ from pathlib import Path
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 
+from rls.tenant_roles import tenant_role_drop, tenant_role_provision
 from shared_apps.accounts.models import Membership, Role, User
 from shared_apps.audit.services import audit_record
 from shared_apps.tenants import citus, provisioning
@@ -220,6 +221,8 @@ def tenant_delete(*, tenant: Tenant, backup: bool = True) -> Path | None:
         provisioning.schema_drop(schema_name=tenant.schema_name)
         Domain.objects.filter(tenant=tenant).delete()
         Tenant.objects.filter(pk=tenant.pk).delete()
+        with connection.cursor() as cursor:
+            tenant_role_drop(tenant_id=tenant.pk, cursor=cursor)
     return backup_path
 
 
@@ -252,6 +255,8 @@ def tenant_restore(
                 status=Tenant.Status.ACTIVE,
                 node=node,
             )
+            with connection.cursor() as cursor:
+                tenant_role_provision(tenant_id=tenant.pk, schema_name=schema_name, cursor=cursor)
             tenant_attach_owner(tenant=tenant, owner_email=owner_email)
             audit_record(
                 tenant=tenant, actor=None, action="tenant.restored", target=tenant,

@@ -36,7 +36,7 @@ TEMPLATE_SCHEMA = "tenant_template"
 CHECK_SCHEMA = "tenant_template_check"
 COMMENT_PREFIX = "devcontext tenant template "
 # Bump when the capture or rendering changes, so existing templates are rebuilt.
-FORMAT_VERSION = "1"
+FORMAT_VERSION = "2"
 # pg_advisory_lock key: builders take it exclusively, capturers shared (any fixed bigint).
 LOCK_KEY = 7_310_455_001
 SCHEMA_PLACEHOLDER = "__devcontext_schema__"
@@ -204,7 +204,9 @@ def template_capture(key: str) -> TenantTemplate:
 
 def pg_dump_section(section: str) -> str:
     argv = [find_pg_tool("pg_dump"), "--schema", TEMPLATE_SCHEMA, "--strict-names"]
-    argv += ["--no-owner", "--section", section]
+    # No privileges: a new schema's grants go to its tenant's role (rls.tenant_roles), never
+    # to whoever the template's tables were granted to.
+    argv += ["--no-owner", "--no-privileges", "--section", section]
     if section == "data":
         argv.append("--column-inserts")
     result = subprocess.run(argv, env=libpq_env(), check=False, capture_output=True, text=True)

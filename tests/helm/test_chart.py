@@ -164,6 +164,8 @@ def test_migration_job_migrates_shared_then_fleet_as_the_owner_role(rendered):
     fleet = script.index("migrate_schemas --executor parallel --workers")
     assert shared < fleet
     assert "&&" in script[shared:fleet]  # a failed shared migration stops before the fleet
+    roles = script.index("python manage.py setup_db_roles")  # tenant roles before new code
+    assert shared < roles < fleet
     assert ("--backup" in script) == (value_set == "production")
 
     env = by_name(container["env"])

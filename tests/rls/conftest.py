@@ -15,6 +15,7 @@ from django.conf import settings
 from django.db import connection
 from django.utils import timezone
 
+from rls.tenant_roles import tenant_role_drop, tenant_role_provision
 from shared_apps.accounts.models import ApiToken, Invitation, Membership, Role, User
 from shared_apps.audit.models import AuditEvent
 from shared_apps.migrator.models import MigrationRun, TenantMigration
@@ -80,6 +81,8 @@ def make_tenant(tag: str) -> Tenant:
         slug=slug, name=slug, schema_name=f"t_{slug}", status=Tenant.Status.ACTIVE
     )
     Domain.objects.create(domain=f"{slug}.{settings.TENANT_BASE_DOMAIN}", tenant=tenant)
+    with connection.cursor() as cursor:  # no schema: the role serves its public rows only
+        tenant_role_provision(tenant_id=tenant.pk, schema_name=None, cursor=cursor)
     return tenant
 
 
@@ -104,5 +107,8 @@ def world(django_db_setup, django_db_blocker):
         world = World(a, b, members, make_user("spare"), run, spare_run, operator_token)
         yield world
         Tenant.objects.filter(pk__in=[a.pk, b.pk]).delete()
+        with connection.cursor() as cursor:
+            for tenant in (a, b):
+                tenant_role_drop(tenant_id=tenant.pk, cursor=cursor)
         MigrationRun.objects.filter(pk__in=[run.pk, spare_run.pk]).delete()
         User.objects.filter(email__endswith="@rls.test").delete()

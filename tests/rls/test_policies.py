@@ -8,6 +8,8 @@ from rls import all_tenants_scope, operator_scope, tenant_scope
 from rls.operations import ApplyRowLevelSecurity
 from rls.policies import POLICIES
 from shared_apps.accounts.models import User
+from shared_apps.accounts.selectors import user_id_get
+from shared_apps.migrator.engine.state import read_applied_by_function
 from tests.rls.conftest import FACTORIES, PASSWORD
 
 TABLES = sorted(FACTORIES)
@@ -128,3 +130,24 @@ def test_the_all_tenants_scope_sees_every_tenants_rows_and_nothing_else_does(app
     with all_tenants_scope(actor="test", reason="RLS test"):
         assert tenant_ids(table) >= {a, b}
     assert tenant_ids(table) == set()
+
+
+def test_a_tenant_finds_a_non_member_by_email_as_its_id_only(app_db, world):
+    spare = world.spare
+    with tenant_scope(world.a):
+        assert not User.objects.filter(email=spare.email).exists()  # not a member of A
+        assert user_id_get(email=spare.email) == spare.pk
+        assert user_id_get(email="nobody@rls.test") is None
+        with transaction.atomic():
+            User.objects.filter(pk=world.members[world.a.pk].pk).update(is_active=False)
+            assert user_id_get(email=world.members[world.a.pk].email) is None
+            transaction.set_rollback(True)
+
+
+def test_the_applied_migrations_function_reads_tenant_schemas_only(app_db, acme):
+    with tenant_scope(acme):
+        with pytest.raises(DatabaseError, match="permission denied"), transaction.atomic():
+            row_count("SELECT 1 FROM t_globex.django_migrations")
+        applied = read_applied_by_function(connection, ["t_acme", "t_globex", "public"])
+    assert applied["t_acme"] and applied["t_globex"]
+    assert applied["public"] == frozenset()  # no tenant's schema: nothing read

@@ -13,7 +13,10 @@ class Command(BaseCommand):
     help = (
         "Connect as the serving role (DATABASE_URL), list every public table with a tenant_id "
         "column and its RLS state, and exit non-zero when one lacks RLS enabled, forced and a "
-        "policy, or when the serving role is a superuser, has BYPASSRLS or owns the tables "
+        "policy, or when the serving role is a superuser, has BYPASSRLS or owns the tables, "
+        "or when a grant is wider than rls/README.md allows: the serving role in a non-public "
+        "schema, INHERIT, TEMP, set_config, plpgsql, tenants_domain writes; a role in another "
+        "tenant's schema or role; a tenant without its role; no superuser guard "
         "(always an error here, also under DEBUG)."
     )
 
@@ -40,6 +43,7 @@ class Command(BaseCommand):
             raise CommandError(f"{len(found)} isolation problem(s).\n{hints}")
         self.stdout.write(
             self.style.SUCCESS(
-                f"RLS protects {len(states)} tables; the serving role {role} is subject to it."
+                f"RLS protects {len(states)} tables; the serving role {role} is subject to it"
+                " and reaches each tenant's schema only through that tenant's role."
             )
         )

@@ -12,9 +12,12 @@ from rls.roles import app_role, role_changes
 class Command(BaseCommand):
     help = (
         "Create or update the application role (DATABASE_URL's user, or APP_DB_ROLE when "
-        "DATABASE_URL names the owner): LOGIN, no superuser/BYPASSRLS/CREATEDB/CREATEROLE; "
-        "CONNECT, USAGE on public and every tenant schema, DML on their tables, sequences, and "
-        "default privileges for what the owner creates later. Idempotent. Run as the owner."
+        "DATABASE_URL names the owner): LOGIN, NOINHERIT, no superuser/BYPASSRLS/CREATEDB/"
+        "CREATEROLE; CONNECT, DML on the public tables (tenants_domain read-only) and default "
+        "privileges for what the owner creates there later; the tenant group and operator "
+        "roles; every tenant's role with its schema; revokes TEMP, set_config, plpgsql, "
+        "backend signalling and session advisory locks from PUBLIC (needs a superuser) and "
+        "the application role's grants outside public. Idempotent. Run as the owner."
     )
 
     def add_arguments(self, parser: CommandParser) -> None:

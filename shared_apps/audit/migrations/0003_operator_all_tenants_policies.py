@@ -2,7 +2,7 @@
 
 from django.db import migrations
 
-from rls.operations import ReapplyRowLevelSecurity
+from rls.operations import ApplyRowLevelSecurity
 
 
 class Migration(migrations.Migration):
@@ -13,9 +13,9 @@ class Migration(migrations.Migration):
     ]
 
     operations = [
-        ReapplyRowLevelSecurity(table="accounts_membership"),
-        ReapplyRowLevelSecurity(table="accounts_apitoken"),
-        ReapplyRowLevelSecurity(table="accounts_invitation"),
-        ReapplyRowLevelSecurity(table="migrator_tenantmigration"),
-        ReapplyRowLevelSecurity(table="audit_auditevent"),
+        ApplyRowLevelSecurity(table="accounts_membership", reapply=True),
+        ApplyRowLevelSecurity(table="accounts_apitoken", reapply=True),
+        ApplyRowLevelSecurity(table="accounts_invitation", reapply=True),
+        ApplyRowLevelSecurity(table="migrator_tenantmigration", reapply=True),
+        ApplyRowLevelSecurity(table="audit_auditevent", reapply=True),
     ]

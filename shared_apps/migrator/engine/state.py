@@ -22,16 +22,34 @@ def read_applied(connection: BaseDatabaseWrapper, schemas: Iterable[str]) -> dic
         BRANCH.format(schema_literal=sql.Literal(schema), schema=sql.Identifier(schema))
         for schema in schemas
     )
-    found: dict[str, set[MigrationKey]] = {schema: set() for schema in schemas}
-    keys: dict[MigrationKey, MigrationKey] = {}
     with connection.cursor() as cursor:
         # Identifiers and literals are quoted by psycopg, then sent as one statement.
         cursor.execute(query.as_string(connection.connection))
-        for schema, app, name in cursor:
-            # A fleet repeats the same few dozen keys: share them, so memory does not grow
-            # with the number of tenants times the number of migrations.
-            key = keys.setdefault((app, name), (app, name))
-            found[schema].add(key)
+        return applied_sets(cursor, schemas)
+
+
+def read_applied_by_function(
+    connection: BaseDatabaseWrapper, schemas: Iterable[str]
+) -> dict[str, AppliedSet]:
+    """Return each tenant schema's applied pairs through the owner's function (migrator 0004).
+
+    For code served as the application role, which holds no privilege on tenant schemas.
+    """
+    schemas = list(schemas)
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT * FROM migrator_applied_migrations(%s)", [schemas])
+        return applied_sets(cursor, schemas)
+
+
+def applied_sets(rows: Iterable[tuple[str, str, str]], schemas: list[str]) -> dict[str, AppliedSet]:
+    """Return each schema's applied pairs from (schema, app, name) rows."""
+    found: dict[str, set[MigrationKey]] = {schema: set() for schema in schemas}
+    keys: dict[MigrationKey, MigrationKey] = {}
+    for schema, app, name in rows:
+        # A fleet repeats the same few dozen keys: share them, so memory does not grow
+        # with the number of tenants times the number of migrations.
+        key = keys.setdefault((app, name), (app, name))
+        found[schema].add(key)
     shared: dict[AppliedSet, AppliedSet] = {}
     return {
         schema: shared.setdefault(frozenset(applied), frozenset(applied))
