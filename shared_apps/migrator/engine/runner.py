@@ -12,6 +12,7 @@ from django.db.backends.base.base import BaseDatabaseWrapper
 from psycopg import sql
 
 from shared_apps.migrator.engine.compiler import CompiledMigration, OperationStep, SqlStep
+from shared_apps.migrator.engine.lease import Lease, refusal
 
 LOCK_RETRIES = 3
 LOCK_BACKOFF_SECONDS = 0.2
@@ -24,6 +25,7 @@ class RunOptions:
     fake: bool = False
     lock_timeout: str = "5s"
     statement_timeout: str = "10min"
+    lease: Lease | None = None  # set for a recorded run: each transaction claims the tenant
 
 
 @dataclass
@@ -31,7 +33,7 @@ class Outcome:
     """What happened to one tenant (picklable: it crosses process boundaries)."""
 
     schema: str
-    status: str  # done | failed
+    status: str  # done | failed | stale (refused: its run no longer owns the fleet)
     applied: list[str] = field(default_factory=list)
     error: str = ""
     duration_ms: int = 0
@@ -86,6 +88,9 @@ def apply_to_tenant(
             apply_segment_with_retries(tenant, segment, options, outcome, record, started)
     except Exception as exc:  # noqa: BLE001 - one tenant's failure must never stop the others
         outcome.status, outcome.error = "failed", f"{exc.__class__.__name__}: {exc}".strip()
+        if refused := refusal(exc):  # nothing ran: the claim is the transaction's first step
+            outcome.status, outcome.applied = refused, []
+            outcome.error = outcome.error if refused == "stale" else ""
     finally:
         connection.set_schema_to_public()
     outcome.duration_ms = int((time.monotonic() - started) * 1000)
@@ -146,6 +151,10 @@ def apply_segment(tenant, segment, options, outcome, record_id, started) -> None
             options.statement_timeout,
             atomic,  # is_local
         )
+        if options.lease:  # first thing in the transaction: prove the run still owns the fleet
+            lease = options.lease
+            claim = "SELECT public.migrator_tenant_claim({}, {}, {})"
+            batch.add(claim, lease.run_id, lease.token, record_id)
         try:
             apply_migrations(batch, segment, options, outcome, record_id, started)
         finally:
