@@ -1,7 +1,9 @@
 """Executors spread a job's tenants over workers; `--executor` picks one by codename."""
 
+import ctypes
 import multiprocessing
 import signal
+import sys
 import time
 from collections.abc import Callable
 
@@ -52,6 +54,11 @@ def _child_signals() -> None:
     # SIGTERM (pool.terminate) must kill at once: the command's handler was inherited.
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     signal.signal(signal.SIGTERM, signal.SIG_DFL)
+    if sys.platform == "linux":  # die with the command (SIGKILL): never work for a dead run
+        ctypes.CDLL(None, use_errno=True).prctl(PR_SET_PDEATHSIG, signal.SIGKILL)
+
+
+PR_SET_PDEATHSIG = 1  # <linux/prctl.h>
 
 
 class ParallelExecutor:
@@ -166,6 +173,7 @@ class ChunkWatch:
         self.chunks: dict[str, list[str]] = {}  # task id → schemas
         self.misses: dict[str, int] = {}
         self.requeues: dict[str, int] = {}  # task id → times its tenants were re-sent
+        self.silent_beats = 0  # heartbeats in a row that no worker answered
         self.next_beat = time.monotonic() + settings.MIGRATOR_CELERY_HEARTBEAT
 
     def send(self, schemas: list[str], requeues: int = 0) -> None:
@@ -189,18 +197,26 @@ class ChunkWatch:
             return
         self.next_beat = time.monotonic() + settings.MIGRATOR_CELERY_HEARTBEAT
         running = active_task_ids()
-        ours_running = running is not None and any(t in running for t in self.chunks)
+        if running is None:  # no worker answers: chunks wait in the queue for one, up to a limit
+            self.silent_beats += 1
+            limit = settings.MIGRATOR_CELERY_LOST_AFTER * (settings.MIGRATOR_CELERY_REQUEUES + 1)
+            if self.silent_beats >= limit:
+                for task_id, schemas in list(self.chunks.items()):
+                    self.chunk_failed(task_id, [s for s in schemas if s in pending])
+            return
+        self.silent_beats = 0
+        ours_running = any(task_id in running for task_id in self.chunks)
         for task_id, schemas in list(self.chunks.items()):
-            if not pending.intersection(schemas) or (running and task_id in running):
+            if not pending.intersection(schemas) or task_id in running:
                 self.misses[task_id] = 0
                 continue
             state = AsyncResult(task_id).state
-            # Started but not running on any live worker, failed, or queued while no worker of
-            # ours runs anything (a dead worker prefetched it, or no worker is left): missing.
+            # Started but running on no live worker, failed, or queued while no worker runs
+            # any chunk of ours (a dead worker had prefetched it): it is missing.
             if state in ("STARTED", "FAILURE") or not ours_running:
                 self.misses[task_id] += 1
             if self.misses[task_id] >= settings.MIGRATOR_CELERY_LOST_AFTER:
-                self.chunk_lost(task_id, [s for s in schemas if s in pending], running)
+                self.chunk_lost(task_id, [s for s in schemas if s in pending])
 
     def chunk_returned(self, task_id: str, statuses: dict, pending: set[str]) -> None:
         if any(status == "stale" for status in (statuses or {}).values()):
@@ -212,23 +228,31 @@ class ChunkWatch:
         missing = {s for s in self.chunks[task_id] if s in pending}
         missing -= {outcome.schema for outcome in finished_outcomes(self.job.run_id, missing)}
         if missing:  # returned without recording them: an error between tenants
-            self.chunk_lost(task_id, sorted(missing), running=set())
+            self.chunk_lost(task_id, sorted(missing))
         else:
             self.chunks.pop(task_id)
 
-    def chunk_lost(self, task_id: str, schemas: list[str], running: set[str] | None) -> None:
-        """Re-queue a lost chunk's unfinished tenants while a worker lives, else fail them."""
+    def chunk_lost(self, task_id: str, schemas: list[str]) -> None:
+        """Re-queue a lost chunk's unfinished tenants, or fail them once re-queued enough."""
         from config.celery_app import app
 
         app.control.revoke(task_id)  # if it is only late, it must not start now
-        requeues = self.requeues.pop(task_id, 0)
-        self.chunks.pop(task_id, None)
-        if running is not None and requeues < settings.MIGRATOR_CELERY_REQUEUES:
+        requeues = self.requeues.get(task_id, 0)
+        if requeues < settings.MIGRATOR_CELERY_REQUEUES:
+            self.forget(task_id)
             self.send(schemas, requeues + 1)
-            return
-        reason = "no Celery worker answered" if running is None else "its Celery worker was lost"
-        error = f"{reason} {requeues + 1} time(s); resume the run to retry it"
+        else:
+            self.chunk_failed(task_id, schemas)
+
+    def chunk_failed(self, task_id: str, schemas: list[str]) -> None:
+        requeues = self.requeues.get(task_id, 0)
+        error = f"its Celery worker was lost ({requeues} re-queue(s)); resume the run to retry it"
         recorder.tenants_fail(self.job.run_id, schemas, error)
+        self.forget(task_id)
+
+    def forget(self, task_id: str) -> None:
+        for table in (self.chunks, self.misses, self.requeues):
+            table.pop(task_id, None)
 
     def revoke_unfinished(self) -> None:
         from celery.result import AsyncResult
@@ -244,7 +268,7 @@ def active_task_ids() -> set[str] | None:
     """Return the ids of tasks the live workers are running now; None when none answers."""
     from config.celery_app import app
 
-    timeout = min(1.0, settings.MIGRATOR_CELERY_HEARTBEAT / 2)
+    timeout = max(1.0, settings.MIGRATOR_CELERY_HEARTBEAT / 2)  # a busy worker answers late
     replies = app.control.inspect(timeout=timeout).active()
     if not replies:
         return None

@@ -22,13 +22,17 @@ class FleetJob:
     def run_one(self, schema: str) -> Outcome:
         """Migrate one tenant and record its outcome; never raises."""
         outcome = self.apply(schema)
-        if outcome.status == "failed" and connection_lost():
+        if outcome.status == "lost":
             # The session died under the tenant (terminated backend, dropped network): its
             # transaction rolled back, so run it once more on a new connection.
             connection.close()
             attempts = outcome.attempts
             outcome = self.apply(schema)
             outcome.attempts += attempts
+            if outcome.status == "lost":
+                outcome.status = "failed"
+            elif outcome.status == "done" and self.records.get(schema):
+                recorder.attempts_add(self.records[schema], attempts)
         if self.run_id:
             recorder.outcome_record(self.run_id, outcome)
         return outcome
@@ -41,8 +45,3 @@ class FleetJob:
             self.records.get(schema),
             tenant_id=self.tenant_ids.get(schema),
         )
-
-
-def connection_lost() -> bool:
-    """Whether Django's connection is closed or no longer answers."""
-    return connection.connection is None or not connection.is_usable()

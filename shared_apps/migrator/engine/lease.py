@@ -10,6 +10,7 @@ terminated — fails the claim and changes nothing. A stop or a takeover locks t
 
 from dataclasses import dataclass
 
+import psycopg
 from django.db.models import QuerySet
 from django.db.models.expressions import RawSQL
 
@@ -35,14 +36,23 @@ class Lease:
     token: str
 
 
-def refusal(exc: BaseException) -> str | None:
-    """Return 'stale' or 'done' when `exc` is the claim refusing a tenant, else None."""
+def failure_status(exc: BaseException) -> str | None:
+    """Classify a tenant's failure that changed nothing: 'stale' or 'done' (the claim refused
+    it), 'lost' (the session died: terminated backend, dropped network); else None."""
     for error in (exc, exc.__cause__):
+        if error is None:
+            continue
         sqlstate = getattr(error, "sqlstate", None)
         if sqlstate == NOT_OWNER:
             return "stale"
         if sqlstate == ALREADY_DONE:
             return "done"
+        # 57P: the server ended the session (pg_terminate_backend, shutdown); 08: connection
+        # failure; no SQLSTATE at all: the client found the socket closed.
+        if sqlstate and sqlstate[:3] == "57P" or sqlstate and sqlstate[:2] == "08":
+            return "lost"
+        if isinstance(error, psycopg.OperationalError | psycopg.InterfaceError) and not sqlstate:
+            return "lost"
     return None
 
 

@@ -4,7 +4,7 @@ import uuid
 from collections.abc import Iterable
 
 from django.db import transaction
-from django.db.models import Count, Q
+from django.db.models import Count, F, Q
 from django.utils import timezone
 
 from shared_apps.migrator.engine.runner import Outcome, RunOptions
@@ -84,6 +84,11 @@ def outcome_record(run_id, outcome: Outcome) -> None:
         attempts=outcome.attempts,
         applied=[],
     )
+
+
+def attempts_add(record_id: str, attempts: int) -> None:
+    """Count attempts made on a connection that died (the done transaction counted its own)."""
+    TenantMigration.objects.filter(pk=record_id).update(attempts=F("attempts") + attempts)
 
 
 def tenants_mark_running(run_id, schemas: list[str]) -> None:

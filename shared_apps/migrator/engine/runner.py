@@ -12,7 +12,7 @@ from django.db.backends.base.base import BaseDatabaseWrapper
 from psycopg import sql
 
 from shared_apps.migrator.engine.compiler import CompiledMigration, OperationStep, SqlStep
-from shared_apps.migrator.engine.lease import Lease, refusal
+from shared_apps.migrator.engine.lease import Lease, failure_status
 
 LOCK_RETRIES = 3
 LOCK_BACKOFF_SECONDS = 0.2
@@ -33,7 +33,7 @@ class Outcome:
     """What happened to one tenant (picklable: it crosses process boundaries)."""
 
     schema: str
-    status: str  # done | failed | stale (refused: its run no longer owns the fleet)
+    status: str  # done | failed | stale (its run no longer owns the fleet) | lost (session died)
     applied: list[str] = field(default_factory=list)
     error: str = ""
     duration_ms: int = 0
@@ -88,9 +88,9 @@ def apply_to_tenant(
             apply_segment_with_retries(tenant, segment, options, outcome, record, started)
     except Exception as exc:  # noqa: BLE001 - one tenant's failure must never stop the others
         outcome.status, outcome.error = "failed", f"{exc.__class__.__name__}: {exc}".strip()
-        if refused := refusal(exc):  # nothing ran: the claim is the transaction's first step
-            outcome.status, outcome.applied = refused, []
-            outcome.error = outcome.error if refused == "stale" else ""
+        if status := failure_status(exc):  # a refused claim or a lost session changed nothing
+            outcome.status, outcome.applied = status, []
+            outcome.error = "" if status == "done" else outcome.error
     finally:
         connection.set_schema_to_public()
     outcome.duration_ms = int((time.monotonic() - started) * 1000)

@@ -24,6 +24,9 @@ BEGIN
         RAISE EXCEPTION 'run % is no longer the owner of the fleet (stopped, superseded or its '
             'lock session ended); nothing was changed', p_run USING ERRCODE = 'DCR01';
     END IF;
+    -- A backend whose client died (killed worker, stopped pool) notices within a second even
+    -- while it waits on a lock, and rolls back instead of holding the tenant's locks.
+    PERFORM set_config('client_connection_check_interval', '1s', true);
     IF p_record IS NOT NULL THEN
         -- FOR UPDATE: a second copy of the same tenant (a redelivered chunk) waits here, then
         -- sees 'done' and does nothing instead of failing on DDL that already ran.
