@@ -13,6 +13,8 @@ import sys
 import threading
 import time
 import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
 from io import StringIO
 
 import pytest
@@ -64,6 +66,19 @@ def command(*args: str, **env: str) -> subprocess.Popen:
     return proc
 
 
+@contextmanager
+def blocked_command(fleet, *args: str, blocked=(4,), **env: str) -> Iterator[subprocess.Popen]:
+    """Put the fleet at tracker 0003, hold the task table of the `blocked` tenants (indexes in
+    `fleet`) so the run stays mid-flight, and start the command; release the tables after."""
+    migrate("tracker", "0003", executor="standard")
+    blockers = [lock_table(fleet[i].schema_name, "tracker_task") for i in blocked]
+    try:
+        yield command(*args, "--lock-timeout", "60s", **env)
+    finally:
+        for blocker in blockers:
+            blocker.close()
+
+
 def started_run(proc: subprocess.Popen, done: int) -> MigrationRun:
     """Wait for the command's run to exist and to have `done` tenants finished."""
     runs = MigrationRun.objects.filter(created_at__gte=proc.started_at)
@@ -93,18 +108,14 @@ def resume_finishes(run: MigrationRun, fleet, **options) -> None:
 
 
 def test_sigint_revokes_celery_chunks_and_a_rollback_stays_rolled_back(fleet, celery_worker):
-    migrate("tracker", "0003", executor="standard")
     schemas = sorted(t.schema_name for t in fleet)
-    # Chunks of 5 (--workers 1); the worker's two processes each stop in their first chunk.
-    blockers = [lock_table(schemas[i], "tracker_task") for i in (2, 7)]
-    proc = command("--executor", "celery", "--workers", "1", "--lock-timeout", "60s")
-    try:
+    # Chunks of 5 in schema order (--workers 1): fleet-02 and fleet-07 stop the worker's two
+    # processes in their first chunks. They finish later: they claimed the run while it owned
+    # the fleet; the rest of those chunks, and the chunks still queued, must do nothing.
+    with blocked_command(fleet, "--executor", "celery", "--workers", "1", blocked=(1, 6)) as proc:
         run = started_run(proc, done=4)
         proc.send_signal(signal.SIGINT)
         time.sleep(1)
-    finally:
-        for blocker in blockers:  # the claimed tenants finish: they began while owned
-            blocker.close()
     output, _ = proc.communicate(timeout=60)
     assert proc.returncode == 1, output
     assert f"Run {run.id} stopped: interrupted by a signal" in output
@@ -130,15 +141,10 @@ def test_sigint_revokes_celery_chunks_and_a_rollback_stays_rolled_back(fleet, ce
 
 
 def test_sigterm_stops_a_parallel_run_with_its_tenants_true_states(fleet):
-    migrate("tracker", "0003", executor="standard")
-    blocker = lock_table(fleet[4].schema_name, "tracker_task")
-    proc = command("--executor", "parallel", "--workers", "2", "--lock-timeout", "60s")
-    try:
+    with blocked_command(fleet, "--executor", "parallel", "--workers", "2") as proc:
         run = started_run(proc, done=3)
         proc.send_signal(signal.SIGTERM)
         output, _ = proc.communicate(timeout=60)
-    finally:
-        blocker.close()
     assert proc.returncode == 1, output
     assert f"--resume {run.id}" in output
     run.refresh_from_db()
@@ -150,16 +156,11 @@ def test_sigterm_stops_a_parallel_run_with_its_tenants_true_states(fleet):
 
 
 def test_after_sigkill_the_run_is_reported_interrupted_and_the_next_command_closes_it(fleet):
-    migrate("tracker", "0003", executor="standard")
-    blocker = lock_table(fleet[4].schema_name, "tracker_task")
-    proc = command("--executor", "parallel", "--workers", "2", "--lock-timeout", "60s")
-    try:
+    with blocked_command(fleet, "--executor", "parallel", "--workers", "2") as proc:
         run = started_run(proc, done=3)
         proc.kill()  # the command only: its pool children must not outlive it
         proc.wait(timeout=10)
         time.sleep(1)
-    finally:
-        blocker.close()
     time.sleep(1)
     assert PRIORITY_RANGE not in applied(fleet[4].schema_name)
     run.refresh_from_db()
@@ -181,15 +182,10 @@ def test_after_sigkill_the_run_is_reported_interrupted_and_the_next_command_clos
 
 
 def test_a_killed_parallel_pool_child_is_replaced_and_the_run_finishes(fleet):
-    migrate("tracker", "0003", executor="standard")
-    blocker = lock_table(fleet[4].schema_name, "tracker_task")
-    proc = command("--executor", "parallel", "--workers", "2", "--lock-timeout", "60s")
-    try:
+    with blocked_command(fleet, "--executor", "parallel", "--workers", "2") as proc:
         started_run(proc, done=3)
         wait_for(lambda: blocked_backend_pid() is not None, message="the blocked tenant")
         os.kill(child_of(proc.pid, blocked_backend_client()), signal.SIGKILL)
-    finally:
-        blocker.close()
     output, _ = proc.communicate(timeout=90)
     assert proc.returncode == 0, output
     run = MigrationRun.objects.get(created_at__gte=proc.started_at)
@@ -341,15 +337,10 @@ def test_a_terminated_lock_session_stops_the_run_before_its_next_tenant(fleet):
 
 
 def test_a_terminated_worker_connection_is_retried_on_a_new_one(fleet):
-    migrate("tracker", "0003", executor="standard")
-    blocker = lock_table(fleet[4].schema_name, "tracker_task")
-    proc = command("--executor", "parallel", "--workers", "2", "--lock-timeout", "60s")
-    try:
+    with blocked_command(fleet, "--executor", "parallel", "--workers", "2") as proc:
         started_run(proc, done=3)
         wait_for(lambda: blocked_backend_pid() is not None, message="the blocked tenant")
         terminate(blocked_backend_pid())
-    finally:
-        blocker.close()
     output, _ = proc.communicate(timeout=60)
     assert proc.returncode == 0, output
     run = MigrationRun.objects.get(created_at__gte=proc.started_at)
