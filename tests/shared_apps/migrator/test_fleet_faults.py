@@ -199,7 +199,7 @@ def blocked_backend_pid() -> int | None:
     with connection.cursor() as cursor:
         cursor.execute(
             "SELECT pid FROM pg_stat_activity WHERE wait_event_type = 'Lock'"
-            " AND query LIKE '%%migrator_tenant_claim%%'"
+            " AND query LIKE '%%tracker_task%%' AND pid <> pg_backend_pid()"
         )
         row = cursor.fetchone()
     return row[0] if row else None
