@@ -44,9 +44,9 @@ class StandardExecutor:
 _CHILD_JOB: FleetJob | None = None
 
 
-def _run_in_child(schema: str) -> Outcome:
+def _run_in_child(schemas: list[str]) -> list[Outcome]:
     assert _CHILD_JOB is not None
-    return _CHILD_JOB.run_one(schema)
+    return [_CHILD_JOB.run_one(schema) for schema in schemas]
 
 
 def _child_signals() -> None:
@@ -97,16 +97,18 @@ class ParallelExecutor:
 
     def run_pool(self, schemas: list[str], on_outcome: OnOutcome, guard: Guard) -> list[str]:
         """Run `schemas` in one pool; return those left unreported because a process died."""
-        chunksize = max(1, min(16, len(schemas) // (self.workers * 8)))
+        size = max(1, min(16, len(schemas) // (self.workers * 8)))
+        chunks = [schemas[i : i + size] for i in range(0, len(schemas), size)]
         context = multiprocessing.get_context("fork")
         before = set(multiprocessing.active_children())
         reported: set[str] = set()
         with context.Pool(self.workers, initializer=_child_signals) as pool:
             children = set(multiprocessing.active_children()) - before
-            results = pool.imap_unordered(_run_in_child, schemas, chunksize)
+            # Chunks made here: with a chunksize, imap returns a generator without next(timeout).
+            results = pool.imap_unordered(_run_in_child, chunks)
             while len(reported) < len(schemas):
                 try:
-                    outcome = results.next(timeout=self.poll_seconds)
+                    outcomes = results.next(timeout=self.poll_seconds)
                 except multiprocessing.TimeoutError:
                     guard()
                     # The pool replaces a killed process but never reports its tenants: their
@@ -114,8 +116,9 @@ class ParallelExecutor:
                     if any(not child.is_alive() for child in children):
                         return [schema for schema in schemas if schema not in reported]
                     continue
-                reported.add(outcome.schema)
-                on_outcome(outcome)
+                for outcome in outcomes:
+                    reported.add(outcome.schema)
+                    on_outcome(outcome)
         return []
 
 
@@ -155,11 +158,12 @@ class CeleryExecutor:
         try:
             while pending:
                 guard()
-                for outcome in finished_outcomes(job.run_id, pending):
+                outcomes = finished_outcomes(job.run_id, pending)
+                for outcome in outcomes:
                     pending.discard(outcome.schema)
                     on_outcome(outcome)
                 if pending:
-                    watch.check(pending)
+                    watch.check(pending, progressed=bool(outcomes))
                     time.sleep(self.poll_seconds)
         finally:
             watch.revoke_unfinished()
@@ -185,14 +189,17 @@ class ChunkWatch:
         self.chunks[result.id], self.misses[result.id] = schemas, 0
         self.requeues[result.id] = requeues
 
-    def check(self, pending: set[str]) -> None:
-        """Handle finished chunks that left tenants unreported; on each beat, find lost ones."""
+    def check(self, pending: set[str], *, progressed: bool) -> None:
+        """Handle finished chunks that left tenants unreported; once tenants stop coming in for
+        a heartbeat, ask the workers what they run and find the lost chunks."""
         from celery.result import AsyncResult
 
         for task_id in [t for t, s in self.chunks.items() if pending.intersection(s)]:
             result = AsyncResult(task_id)
             if result.successful():
                 self.chunk_returned(task_id, result.result, pending)
+        if progressed:  # workers are alive and working: asking them would only slow the run
+            self.next_beat = time.monotonic() + settings.MIGRATOR_CELERY_HEARTBEAT
         if time.monotonic() < self.next_beat:
             return
         self.next_beat = time.monotonic() + settings.MIGRATOR_CELERY_HEARTBEAT
@@ -268,8 +275,7 @@ def active_task_ids() -> set[str] | None:
     """Return the ids of tasks the live workers are running now; None when none answers."""
     from config.celery_app import app
 
-    timeout = max(1.0, settings.MIGRATOR_CELERY_HEARTBEAT / 2)  # a busy worker answers late
-    replies = app.control.inspect(timeout=timeout).active()
+    replies = app.control.inspect(timeout=1.0).active()
     if not replies:
         return None
     return {task["id"] for tasks in replies.values() for task in tasks}
