@@ -50,6 +50,7 @@ def _run_in_child(schemas: list[str]) -> list[Outcome]:
 
 
 def _child_signals() -> None:
+    """Set up a pool child's signals: the parent alone reacts to Ctrl-C and SIGTERM."""
     # Ctrl-C reaches the whole process group: only the parent decides, and stops the pool.
     # SIGTERM (pool.terminate) must kill at once: the command's handler was inherited.
     signal.signal(signal.SIGINT, signal.SIG_IGN)
@@ -181,6 +182,7 @@ class ChunkWatch:
         self.next_beat = time.monotonic() + settings.MIGRATOR_CELERY_HEARTBEAT
 
     def send(self, schemas: list[str], requeues: int = 0) -> None:
+        """Queue one chunk under the run's lease."""
         from tasks.fleet import migrate_chunk
 
         lease = self.job.options.lease
@@ -226,6 +228,7 @@ class ChunkWatch:
                 self.chunk_lost(task_id, [s for s in schemas if s in pending])
 
     def chunk_returned(self, task_id: str, statuses: dict, pending: set[str]) -> None:
+        """Stop if the chunk was refused; re-queue what it returned without recording."""
         if any(status == "stale" for status in (statuses or {}).values()):
             from shared_apps.migrator.engine.fleet import OwnershipLost
 
@@ -252,16 +255,19 @@ class ChunkWatch:
             self.chunk_failed(task_id, schemas)
 
     def chunk_failed(self, task_id: str, schemas: list[str]) -> None:
+        """Record a lost chunk's unfinished tenants as failed, for --resume."""
         requeues = self.requeues.get(task_id, 0)
         error = f"its Celery worker was lost ({requeues} re-queue(s)); resume the run to retry it"
         recorder.tenants_fail(self.job.run_id, schemas, error)
         self.forget(task_id)
 
     def forget(self, task_id: str) -> None:
+        """Stop watching a chunk."""
         for table in (self.chunks, self.misses, self.requeues):
             table.pop(task_id, None)
 
     def revoke_unfinished(self) -> None:
+        """Revoke every chunk not finished yet, so none starts for a stopped run."""
         from celery.result import AsyncResult
 
         from config.celery_app import app

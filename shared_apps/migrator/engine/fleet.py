@@ -188,6 +188,7 @@ def run_owned(run: MigrationRun, progress: Progress) -> Iterator[None]:
 
 
 def stop_reason(exc: BaseException) -> str:
+    """Say in words why the run stopped."""
     if isinstance(exc, KeyboardInterrupt):
         return "interrupted by a signal"
     if isinstance(exc, FleetLockLost):

@@ -38,6 +38,7 @@ class FleetJob:
         return outcome
 
     def apply(self, schema: str) -> Outcome:
+        """Apply this job's plan to one tenant, without recording a failure."""
         return apply_to_tenant(
             schema,
             self.plans[schema],
