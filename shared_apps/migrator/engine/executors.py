@@ -6,6 +6,8 @@ import signal
 import sys
 import time
 from collections.abc import Callable
+from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
+from concurrent.futures.process import BrokenProcessPool
 
 from django.conf import settings
 from django.db import connections
@@ -102,24 +104,32 @@ class ParallelExecutor:
         chunks = [schemas[i : i + size] for i in range(0, len(schemas), size)]
         context = multiprocessing.get_context("fork")
         before = set(multiprocessing.active_children())
+        # concurrent.futures, not multiprocessing.Pool: a Pool loses the tasks of a killed
+        # process and can hang on its queue lock; this pool reports BrokenProcessPool.
+        pool = ProcessPoolExecutor(self.workers, mp_context=context, initializer=_child_signals)
+        children: set = set()
         reported: set[str] = set()
-        with context.Pool(self.workers, initializer=_child_signals) as pool:
+        finished = False
+        try:
+            futures = {pool.submit(_run_in_child, chunk) for chunk in chunks}
             children = set(multiprocessing.active_children()) - before
-            # Chunks made here: with a chunksize, imap returns a generator without next(timeout).
-            results = pool.imap_unordered(_run_in_child, chunks)
-            while len(reported) < len(schemas):
-                try:
-                    outcomes = results.next(timeout=self.poll_seconds)
-                except multiprocessing.TimeoutError:
-                    guard()
-                    # The pool replaces a killed process but never reports its tenants: their
-                    # transactions rolled back (or committed, and a claim says so on rerun).
-                    if any(not child.is_alive() for child in children):
-                        return [schema for schema in schemas if schema not in reported]
-                    continue
-                for outcome in outcomes:
-                    reported.add(outcome.schema)
-                    on_outcome(outcome)
+            while futures:
+                done, futures = wait(futures, self.poll_seconds, return_when=FIRST_COMPLETED)
+                guard()
+                for future in done:
+                    for outcome in future.result():
+                        reported.add(outcome.schema)
+                        on_outcome(outcome)
+            finished = True
+        except BrokenProcessPool:
+            # A process died: its tenants' transactions rolled back (or committed, and their
+            # claim says so when they run again).
+            return [schema for schema in schemas if schema not in reported]
+        finally:
+            if not finished:  # stopped, refused or broken: no child may go on with the run
+                for child in children:
+                    child.kill()
+            pool.shutdown(wait=finished, cancel_futures=True)
         return []
 
 
