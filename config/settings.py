@@ -244,6 +244,16 @@ MIGRATOR_WORKERS = env.int("MIGRATOR_WORKERS", default=2)
 MIGRATOR_MAX_CONNECTIONS = env.int("MIGRATOR_MAX_CONNECTIONS", default=8)
 MIGRATOR_LOCK_TIMEOUT = env("MIGRATOR_LOCK_TIMEOUT", default="5s")
 MIGRATOR_STATEMENT_TIMEOUT = env("MIGRATOR_STATEMENT_TIMEOUT", default="10min")
+# `--executor celery`: every HEARTBEAT seconds the workers are asked which chunks they run; a
+# chunk missing LOST_AFTER beats in a row (its worker died) is re-queued up to REQUEUES times,
+# then its tenants are recorded failed, so a run never waits on a dead worker.
+MIGRATOR_CELERY_HEARTBEAT = env.float("MIGRATOR_CELERY_HEARTBEAT", default=5.0)
+MIGRATOR_CELERY_LOST_AFTER = env.int("MIGRATOR_CELERY_LOST_AFTER", default=3)
+MIGRATOR_CELERY_REQUEUES = env.int("MIGRATOR_CELERY_REQUEUES", default=2)
+
+# A tenant still `provisioning` this many seconds after its last change lost its worker: the
+# operator API's retry queues it again (once: the retry restarts the clock).
+TENANT_PROVISIONING_DEADLINE = env.float("TENANT_PROVISIONING_DEADLINE", default=300)
 
 # Where pg_dump backups (delete_tenant, migrate_schemas --backup) are written.
 BACKUP_DIR = env.path("BACKUP_DIR", default=BASE_DIR / "backups")

@@ -12,8 +12,8 @@ import psutil
 import psycopg
 
 BASE_DIR = Path(__file__).resolve().parents[2]
-# BENCH_FLEET_DB: a scratch database of your own when several people share one server.
-DB_NAME = os.environ.get("BENCH_FLEET_DB", "devcontext_bench_fleet")
+# The scratch database (dropped and re-created): give each concurrent bench its own.
+DB_NAME = os.environ.get("BENCH_DATABASE_NAME", "devcontext_bench_fleet")
 TEMPLATE_SLUG = "bench-template"
 MIGRATION = ("tracker", "0003_task_closed_at")
 

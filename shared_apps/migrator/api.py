@@ -10,7 +10,7 @@ import rls
 from shared_apps.accounts.authentication import BearerTokenAuthentication
 from shared_apps.accounts.permissions import IsOperator
 from shared_apps.migrator.models import MigrationRun, TenantMigration
-from shared_apps.migrator.selectors import fleet_status, migration_run_list
+from shared_apps.migrator.selectors import fleet_status, migration_run_list, run_status
 
 
 class OperatorAPIMixin:
@@ -60,6 +60,11 @@ class MigrationRunSerializer(serializers.ModelSerializer):
             "started_at",
             "finished_at",
         ]
+
+    def to_representation(self, instance):
+        data = super().to_representation(instance)
+        data["status"] = run_status(instance)  # never `running` once its owner is gone
+        return data
 
 
 class MigrationRunDetailSerializer(MigrationRunSerializer):

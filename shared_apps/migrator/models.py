@@ -33,6 +33,12 @@ class MigrationRun(UUIDModel):
     created_at = models.DateTimeField(auto_now_add=True)
     started_at = models.DateTimeField(null=True, blank=True)
     finished_at = models.DateTimeField(null=True, blank=True)
+    # The fencing token of the command that owns the run now: a resume issues a new one, and a
+    # stop or a takeover clears it, so a tenant transaction holding an old one changes nothing.
+    lease = models.UUIDField(null=True, blank=True, editable=False)
+    # Backend pid of the session holding the fleet advisory lock for this run: the run is live
+    # only while that session holds the lock (see engine/lease.py).
+    owner_pid = models.IntegerField(null=True, blank=True, editable=False)
 
     class Meta:
         ordering = ["-created_at"]

@@ -38,6 +38,15 @@ class ProgressRenderer:
         if not groups:
             self.write(self.style.SUCCESS("All tenants are current; nothing to do."))
 
+    def on_orphan_closed(self, run) -> None:
+        self.write(
+            self.style.WARNING(
+                f"Run {run.id} was left running by a command that is gone (the fleet lock was "
+                f"free); recorded as {run.status} with {run.done_count} done. Finish it with: "
+                f"manage.py migrate_schemas --resume {run.id}"
+            )
+        )
+
     def on_backup(self, path) -> None:
         self.write(f"Backup written to {path}")
 

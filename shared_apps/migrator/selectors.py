@@ -2,6 +2,7 @@
 
 from django.db import connection
 
+from shared_apps.migrator.engine.lease import with_owner_alive
 from shared_apps.migrator.engine.planner import FleetPlanner, tenant_app_labels
 from shared_apps.migrator.engine.state import read_applied_by_function
 from shared_apps.migrator.models import MigrationRun, TenantMigration
@@ -30,7 +31,7 @@ def fleet_status() -> dict:
         .values_list("schema_name", flat=True)
     )
     states = read_applied_by_function(connection, schemas)
-    last_run = MigrationRun.objects.first()
+    last_run = migration_run_list().first()
     failed = failed_in(last_run)
     migrations = []
     for app_label, name in tenant_migrations_in_order(planner):
@@ -75,7 +76,7 @@ def run_summary(run: MigrationRun) -> dict:
     return {
         "id": str(run.id),
         "operation": run.operation,
-        "status": run.status,
+        "status": run_status(run),
         "executor": run.executor,
         "target": run.target,
         "total": run.total_count,
@@ -88,9 +89,18 @@ def run_summary(run: MigrationRun) -> dict:
     }
 
 
+def run_status(run: MigrationRun) -> str:
+    """The run's status as the database proves it: `running` only while its owner holds the
+    fleet lock; a run whose command died (SIGKILL, lost session) is `interrupted`."""
+    if run.status == MigrationRun.Status.RUNNING and not getattr(run, "owner_alive", True):
+        return MigrationRun.Status.INTERRUPTED
+    return run.status
+
+
 def migration_run_list():
-    return MigrationRun.objects.all()
+    """Every run, newest first, annotated with whether its owner is alive."""
+    return with_owner_alive(MigrationRun.objects.all())
 
 
 def migration_run_get(*, run_id) -> MigrationRun:
-    return MigrationRun.objects.get(pk=run_id)
+    return migration_run_list().get(pk=run_id)

@@ -2,12 +2,14 @@
 delete (backup, drop) and restore a backup."""
 
 import logging
+from datetime import timedelta
 from pathlib import Path
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
-from django.db import IntegrityError, connection, transaction
+from django.db import IntegrityError, OperationalError, connection, transaction
+from django.utils import timezone
 
 from rls.tenant_roles import tenant_role_drop, tenant_role_provision
 from shared_apps.accounts.models import Membership, Role, User
@@ -197,13 +199,30 @@ def tenant_owner_email(tenant: Tenant) -> str | None:
     return (tenant.settings or {}).get("onboarding", {}).get("owner_email")
 
 
+def tenant_provisioning_stale(tenant: Tenant) -> bool:
+    """Whether a `provisioning` tenant has not moved for TENANT_PROVISIONING_DEADLINE seconds."""
+    deadline = timedelta(seconds=settings.TENANT_PROVISIONING_DEADLINE)
+    return tenant.status == Tenant.Status.PROVISIONING and (
+        tenant.updated_at < timezone.now() - deadline
+    )
+
+
 @transaction.atomic
 def tenant_retry(*, tenant: Tenant) -> Tenant:
-    """Put a `failed` tenant back to `provisioning` and queue its provisioning again."""
-    locked = Tenant.objects.select_for_update().get(pk=tenant.pk)
-    if locked.status != Tenant.Status.FAILED:
+    """Queue provisioning again for a `failed` tenant, or one stuck `provisioning` (its worker
+    died) past the deadline; a retry restarts the deadline, so concurrent retries queue one."""
+    try:
+        # NOWAIT: a live provisioning transaction holds this row; then nothing is stuck.
+        locked = Tenant.objects.select_for_update(nowait=True).get(pk=tenant.pk)
+    except OperationalError:
         raise TenantStateError(
-            f"Only a failed tenant can be retried; {locked.slug} is {locked.status}."
+            f"Tenant {tenant.slug} is being provisioned right now; wait for it to finish."
+        ) from None
+    if locked.status != Tenant.Status.FAILED and not tenant_provisioning_stale(locked):
+        raise TenantStateError(
+            f"Only a failed tenant, or one stuck provisioning for more than "
+            f"{settings.TENANT_PROVISIONING_DEADLINE} s, can be retried; {locked.slug} is "
+            f"{locked.status} since {locked.updated_at:%Y-%m-%d %H:%M:%S} UTC."
         )
     locked.status, locked.status_reason = Tenant.Status.PROVISIONING, ""
     locked.save(update_fields=["status", "status_reason", "updated_at"])

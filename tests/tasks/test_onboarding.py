@@ -79,3 +79,35 @@ def test_worker_killed_during_provisioning_is_redelivered_and_finishes(celery_wo
         if second:
             second.stop()
         drop_tenant_schemas("crashco")
+
+
+def test_provisioning_whose_worker_died_is_retried_once_after_the_deadline(celery_worker, settings):
+    from tests.shared_apps.tenants.helpers import operator_client
+
+    tenant = tenant_register(slug="stuckco", name="Stuck", owner_email="o@stuckco.test")
+    queue = f"stuck-{uuid.uuid4().hex[:8]}"  # no redelivery: the broker keeps it for an hour
+    blocker = psycopg.connect(workers.test_database_url())
+    blocker.execute("LOCK TABLE tenants_domain IN EXCLUSIVE MODE")
+    worker = workers.WorkerProcess(queues=queue, concurrency=1).start()
+    client = operator_client()
+    try:
+        provision_tenant.apply_async((str(tenant.pk), "o@stuckco.test"), queue=queue)
+        wait_until(blocked_on_domain_insert)
+        worker.kill()
+        blocker.rollback()
+        wait_until(lambda: tenant_footprint("stuckco")["schemas"] == 0)  # rolled back
+        settings.TENANT_PROVISIONING_DEADLINE = 60
+        early = client.post("/api/tenants/stuckco/retry/")
+        assert early.status_code == 409
+        assert "stuck provisioning for more than 60" in early.json()["detail"]
+
+        settings.TENANT_PROVISIONING_DEADLINE = 0.5
+        time.sleep(0.6)
+        retries = [client.post("/api/tenants/stuckco/retry/").status_code for _ in range(2)]
+        assert retries == [202, 409]  # the first retry restarts the clock: queued once
+        wait_until(lambda: Tenant.objects.get(pk=tenant.pk).status == Tenant.Status.ACTIVE)
+        assert tenant_footprint("stuckco") == ONE_OF_EACH
+    finally:
+        blocker.close()
+        worker.kill()
+        drop_tenant_schemas("stuckco")

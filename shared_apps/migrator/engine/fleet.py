@@ -1,16 +1,18 @@
 """Migrate the tenant fleet: read state once, plan per group, apply through an executor."""
 
-from collections.abc import Callable
-from dataclasses import dataclass, field
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field, replace
 from typing import Any
 
-from django.db import connection
+from django.db import connection, connections
 
 from shared_apps.migrator.engine import recorder
 from shared_apps.migrator.engine.compiler import PlanCompiler
 from shared_apps.migrator.engine.executors import get_executor, require_operator_worker
 from shared_apps.migrator.engine.job import FleetJob
-from shared_apps.migrator.engine.lock import FleetLock, FleetLocked
+from shared_apps.migrator.engine.lease import Lease, with_owner_alive
+from shared_apps.migrator.engine.lock import FleetLock, FleetLocked, FleetLockLost
 from shared_apps.migrator.engine.planner import FleetPlanner, Target, TenantGroup
 from shared_apps.migrator.engine.runner import Outcome, RunOptions
 from shared_apps.migrator.engine.state import read_applied, schemas_missing_history
@@ -61,6 +63,23 @@ class FleetResult:
         return not self.failed and not self.stopped_by_canary
 
 
+class OwnershipLost(Exception):
+    """A tenant's claim was refused: another run or a rollback took the fleet, or the lock went."""
+
+
+class FleetInterrupted(Exception):
+    """The run stopped before its end (signal, lost lock); it is recorded and resumable."""
+
+    def __init__(self, run: MigrationRun, reason: str) -> None:
+        self.run, self.reason = run, reason
+        pending = run.total_count - run.done_count - run.failed_count - run.skipped_count
+        super().__init__(
+            f"Run {run.id} stopped: {reason}. Recorded as {run.status}: {run.done_count} done, "
+            f"{run.failed_count} failed, {pending} not started or rolled back. "
+            f"Finish it with: manage.py migrate_schemas --resume {run.id}"
+        )
+
+
 def select_tenants(request: FleetRequest) -> tuple[list[Tenant], list[Tenant]]:
     """Return (active tenants to consider, tenants skipped because they are not ready)."""
     tenants = (
@@ -105,13 +124,15 @@ def fleet_migrate(request: FleetRequest, progress: Progress = no_progress) -> Fl
             lock.acquire()
         except FleetLocked:
             raise FleetLocked(active_run_message()) from None
+        for orphan in recorder.runs_take_over():  # we hold the lock: their owners are gone
+            progress("orphan_closed", run=orphan)
     try:
-        return migrate_locked(request, progress)
+        return migrate_locked(request, progress, lock)
     finally:
         lock.release()
 
 
-def migrate_locked(request: FleetRequest, progress: Progress) -> FleetResult:
+def migrate_locked(request: FleetRequest, progress: Progress, lock: FleetLock) -> FleetResult:
     resumed = run_to_resume(request)  # before planning: the run's own target and options apply
     planner, active, skipped, states, groups = fleet_plan(request)
     result = FleetResult(groups=groups, skipped=[(t.schema_name, t.status) for t in skipped])
@@ -123,7 +144,7 @@ def migrate_locked(request: FleetRequest, progress: Progress) -> FleetResult:
     if request.executor == "celery":
         require_operator_worker()  # before recording a run no worker would ever take
     if resumed is not None:
-        recorder.run_reopen(resumed)
+        recorder.run_reopen(resumed, owner_pid=lock.pid)
     result.run = resumed
     if not groups:
         if resumed is not None:  # its remaining tenants are already current
@@ -132,23 +153,49 @@ def migrate_locked(request: FleetRequest, progress: Progress) -> FleetResult:
         return result
     # Compile before recording the run: a plan that cannot be rendered leaves no run `running`.
     plans = PlanCompiler(planner, connection).compile_groups(groups)
-    run = result.run = resumed or start_run(request, groups)
-    if request.backup:
-        result.backup_path = backup_schemas(sorted(behind))
-        progress("backup", path=result.backup_path)
-    records = enrol(run, active, skipped, states, behind)
-    job = FleetJob(
-        run_id=str(run.id),
-        options=request.options,
-        plans=plans,
-        records=records,
-        tenant_ids={t.schema_name: str(t.pk) for t in active},
-    )
-    execute(job, request, sorted(behind), result, progress)
+    run = result.run = resumed or start_run(request, groups, owner_pid=lock.pid)
+    with run_owned(run, progress):
+        if request.backup:
+            result.backup_path = backup_schemas(sorted(behind))
+            progress("backup", path=result.backup_path)
+        records = enrol(run, active, skipped, states, behind)
+        job = FleetJob(
+            run_id=str(run.id),
+            options=replace(request.options, lease=Lease(str(run.id), str(run.lease))),
+            plans=plans,
+            records=records,
+            tenant_ids={t.schema_name: str(t.pk) for t in active},
+        )
+        execute(job, request, sorted(behind), result, progress, lock.ensure_held)
     recorder.run_finish(run, interrupted=result.stopped_by_canary)
     result.run = run
     progress("finished", run=run)
     return result
+
+
+@contextmanager
+def run_owned(run: MigrationRun, progress: Progress) -> Iterator[None]:
+    """On a signal or a lost lock inside the block, record the run's true state and stop."""
+    try:
+        yield
+    except (KeyboardInterrupt, FleetLockLost, OwnershipLost) as exc:
+        # The executor has stopped its workers (pool terminated, chunks revoked); whatever
+        # still runs is refused by its claim once the lease is cleared below.
+        reason = stop_reason(exc)
+        connections.close_all()  # a signal may have cut a query short on this connection
+        if not recorder.run_stop(run, lease=run.lease):
+            run.refresh_from_db()  # a newer run took over and closed it already
+        progress("interrupted", run=run, reason=reason)
+        raise FleetInterrupted(run, reason) from exc
+
+
+def stop_reason(exc: BaseException) -> str:
+    """Say in words why the run stopped."""
+    if isinstance(exc, KeyboardInterrupt):
+        return "interrupted by a signal"
+    if isinstance(exc, FleetLockLost):
+        return f"the fleet lock's database session ended ({exc})"
+    return f"it no longer owns the fleet ({exc})"
 
 
 def execute(
@@ -157,26 +204,29 @@ def execute(
     schemas: list[str],
     result: FleetResult,
     progress: Progress,
+    guard: Callable[[], None] = lambda: None,
 ) -> None:
     """Run the canary tenants first (if asked), then the rest through the chosen executor."""
     executor = get_executor(request.executor, request.workers)
     total = len(schemas)
 
     def on_outcome(outcome: Outcome) -> None:
+        if outcome.status == "stale":
+            raise OwnershipLost(outcome.error)
         result.outcomes.append(outcome)
         progress("tenant", outcome=outcome, done=len(result.outcomes), total=total)
 
     canary, rest = schemas[: request.canary], schemas[request.canary :]
     if canary:
         recorder.tenants_mark_running(job.run_id, canary)
-        executor.run(job, canary, on_outcome)
+        executor.run(job, canary, on_outcome, guard)
         if result.failed:
             result.stopped_by_canary = True
             progress("canary_failed", failed=result.failed)
             return
     if rest:
         recorder.tenants_mark_running(job.run_id, rest)
-        executor.run(job, rest, on_outcome)
+        executor.run(job, rest, on_outcome, guard)
 
 
 def run_to_resume(request: FleetRequest) -> MigrationRun | None:
@@ -189,7 +239,9 @@ def run_to_resume(request: FleetRequest) -> MigrationRun | None:
     return run
 
 
-def start_run(request: FleetRequest, groups: list[TenantGroup]) -> MigrationRun:
+def start_run(
+    request: FleetRequest, groups: list[TenantGroup], *, owner_pid: int | None
+) -> MigrationRun:
     """Record a new run; it is a rollback when any planned step unapplies a migration."""
     backwards = any(backwards for group in groups for _, backwards in group.plan)
     return recorder.run_start(
@@ -209,6 +261,7 @@ def start_run(request: FleetRequest, groups: list[TenantGroup]) -> MigrationRun:
         },
         executor=request.executor,
         requested_by=request.requested_by,
+        owner_pid=owner_pid,
     )
 
 
@@ -232,7 +285,9 @@ def backup_schemas(schemas: list[str]) -> str:
 
 
 def active_run_message() -> str:
-    run = MigrationRun.objects.filter(status=MigrationRun.Status.RUNNING).first()
+    """Name the run whose owner holds the lock now (never one whose owner is gone)."""
+    running = MigrationRun.objects.filter(status=MigrationRun.Status.RUNNING)
+    run = with_owner_alive(running).filter(owner_alive=True).first()
     if run is None:
         return "Another fleet migration holds the lock; wait for it to finish."
     return (

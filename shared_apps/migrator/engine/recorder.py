@@ -1,8 +1,10 @@
 """Write fleet runs and each tenant's outcome to MigrationRun / TenantMigration."""
 
+import uuid
 from collections.abc import Iterable
 
-from django.db.models import Count, Q
+from django.db import transaction
+from django.db.models import Count, F, Q
 from django.utils import timezone
 
 from shared_apps.migrator.engine.runner import Outcome, RunOptions
@@ -11,9 +13,15 @@ from shared_apps.tenants.models import Tenant
 
 
 def run_start(
-    *, operation: str, target: dict, options: dict, executor: str, requested_by: str
+    *,
+    operation: str,
+    target: dict,
+    options: dict,
+    executor: str,
+    requested_by: str,
+    owner_pid: int | None,
 ) -> MigrationRun:
-    """Create a run in `running` state."""
+    """Create a run in `running` state, owned by the lock session `owner_pid` with a new lease."""
     return MigrationRun.objects.create(
         operation=operation,
         target=target,
@@ -22,6 +30,8 @@ def run_start(
         requested_by=requested_by,
         status=MigrationRun.Status.RUNNING,
         started_at=timezone.now(),
+        lease=uuid.uuid4(),
+        owner_pid=owner_pid,
     )
 
 
@@ -63,7 +73,10 @@ def outcome_record(run_id, outcome: Outcome) -> None:
     """Record a failure (successes are recorded inside the tenant's own transaction)."""
     if outcome.status != "failed":
         return
-    TenantMigration.objects.filter(run_id=run_id, schema_name=outcome.schema).update(
+    # Only a tenant still running in this run: never over a copy that finished it meanwhile.
+    TenantMigration.objects.filter(
+        run_id=run_id, schema_name=outcome.schema, status=TenantMigration.Status.RUNNING
+    ).update(
         status=TenantMigration.Status.FAILED,
         error=outcome.error[:5000],
         duration_ms=outcome.duration_ms,
@@ -71,6 +84,11 @@ def outcome_record(run_id, outcome: Outcome) -> None:
         attempts=outcome.attempts,
         applied=[],
     )
+
+
+def attempts_add(record_id: str, attempts: int) -> None:
+    """Count attempts made on a connection that died (the done transaction counted its own)."""
+    TenantMigration.objects.filter(pk=record_id).update(attempts=F("attempts") + attempts)
 
 
 def tenants_mark_running(run_id, schemas: list[str]) -> None:
@@ -97,8 +115,48 @@ def run_finish(run: MigrationRun, *, interrupted: bool = False) -> MigrationRun:
     else:
         run.status = MigrationRun.Status.FAILED if run.failed_count else MigrationRun.Status.DONE
     run.finished_at = timezone.now()
+    run.lease = None  # whatever still carries the old lease is refused from now on
     run.save()
     return run
+
+
+def run_stop(run: MigrationRun, *, lease) -> bool:
+    """Close `run` as interrupted if `lease` still owns it; False when someone else took it."""
+    with transaction.atomic():
+        # FOR UPDATE waits for every tenant transaction that claimed the run (FOR KEY SHARE):
+        # after it, their outcomes are committed or gone, and new claims see no lease.
+        locked = MigrationRun.objects.select_for_update().filter(pk=run.pk, lease=lease).first()
+        if locked is None:
+            return False
+        run_close_interrupted(locked)
+    run.refresh_from_db()
+    return True
+
+
+def runs_take_over() -> list[MigrationRun]:
+    """Close every run left `running`: the caller holds the fleet lock, so none is live."""
+    with transaction.atomic():
+        orphans = list(
+            MigrationRun.objects.select_for_update().filter(status=MigrationRun.Status.RUNNING)
+        )
+        for run in orphans:
+            run_close_interrupted(run)
+    return orphans
+
+
+def run_close_interrupted(run: MigrationRun) -> None:
+    """Record the tenants' true states (a `running` one did not commit) and end the run."""
+    TenantMigration.objects.filter(run=run, status=TenantMigration.Status.RUNNING).update(
+        status=TenantMigration.Status.PENDING
+    )
+    run_finish(run, interrupted=True)
+
+
+def tenants_fail(run_id, schemas: list[str], error: str) -> None:
+    """Record tenants that were still running as failed (e.g. their worker was lost)."""
+    TenantMigration.objects.filter(
+        run_id=run_id, schema_name__in=schemas, status=TenantMigration.Status.RUNNING
+    ).update(status=TenantMigration.Status.FAILED, error=error, finished_at=timezone.now())
 
 
 def failed_tenants(run: MigrationRun) -> list[tuple[str, str]]:
@@ -117,10 +175,12 @@ def mark_done(run_id, schemas: list[str]) -> None:
         ).update(status=TenantMigration.Status.DONE, error="", finished_at=timezone.now())
 
 
-def run_reopen(run: MigrationRun) -> None:
-    """Mark a resumed run running again."""
-    MigrationRun.objects.filter(pk=run.pk).update(status=MigrationRun.Status.RUNNING)
-    run.status = MigrationRun.Status.RUNNING
+def run_reopen(run: MigrationRun, *, owner_pid: int | None) -> None:
+    """Mark a resumed run running again, under a new lease: its old workers stay refused."""
+    run.status, run.lease, run.owner_pid = MigrationRun.Status.RUNNING, uuid.uuid4(), owner_pid
+    MigrationRun.objects.filter(pk=run.pk).update(
+        status=run.status, lease=run.lease, owner_pid=owner_pid
+    )
 
 
 def run_options(run: MigrationRun) -> RunOptions:

@@ -12,6 +12,7 @@ from django.db.backends.base.base import BaseDatabaseWrapper
 from psycopg import sql
 
 from shared_apps.migrator.engine.compiler import CompiledMigration, OperationStep, SqlStep
+from shared_apps.migrator.engine.lease import Lease, failure_status
 from shared_apps.tenants.citus import citus_active, citus_refusal
 
 LOCK_RETRIES = 3
@@ -25,6 +26,7 @@ class RunOptions:
     fake: bool = False
     lock_timeout: str = "5s"
     statement_timeout: str = "10min"
+    lease: Lease | None = None  # set for a recorded run: each transaction claims the tenant
 
 
 @dataclass
@@ -32,7 +34,7 @@ class Outcome:
     """What happened to one tenant (picklable: it crosses process boundaries)."""
 
     schema: str
-    status: str  # done | failed
+    status: str  # done | failed | stale (its run no longer owns the fleet) | lost (session died)
     applied: list[str] = field(default_factory=list)
     error: str = ""
     duration_ms: int = 0
@@ -89,6 +91,9 @@ def apply_to_tenant(
             apply_segment_with_retries(tenant, segment, options, outcome, record, started, post)
     except Exception as exc:  # noqa: BLE001 - one tenant's failure must never stop the others
         outcome.status, outcome.error = "failed", f"{exc.__class__.__name__}: {exc}".strip()
+        if status := failure_status(exc):  # a refused claim or a lost session changed nothing
+            outcome.status, outcome.applied = status, []
+            outcome.error = "" if status == "done" else outcome.error
     finally:
         connection.set_schema_to_public()
     outcome.duration_ms = int((time.monotonic() - started) * 1000)
@@ -158,6 +163,10 @@ def apply_segment(tenant, segment, options, outcome, record_id, started, post_mi
             options.statement_timeout,
             atomic,  # is_local
         )
+        if options.lease:  # first thing in the transaction: prove the run still owns the fleet
+            lease = options.lease
+            claim = "SELECT public.migrator_tenant_claim({}, {}, {})"
+            batch.add(claim, lease.run_id, lease.token, record_id)
         if not atomic:
             # A live operation's autocommit DDL goes through the RLS backend, which puts the
             # session back on `public` after it: the statements after it set the path again.

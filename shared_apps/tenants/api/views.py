@@ -68,7 +68,8 @@ class TenantDetailView(OperatorAPIView, generics.RetrieveAPIView):
 
 
 class TenantRetryView(OperatorAPIView, APIView):
-    """Queue provisioning again for a `failed` tenant (409 in any other state)."""
+    """Queue provisioning again for a `failed` tenant, or one stuck `provisioning` past
+    TENANT_PROVISIONING_DEADLINE because its worker died (409 in any other state)."""
 
     @extend_schema(request=None, responses={202: TenantSerializer})
     def post(self, request, slug: str):

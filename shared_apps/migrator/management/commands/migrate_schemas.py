@@ -1,8 +1,11 @@
 """migrate_schemas: django-tenants' command, with a fleet engine that plans once per group."""
 
 import json
+import signal
 import sys
+import threading
 import time
+from contextlib import contextmanager
 
 from django.conf import settings
 from django.core.management import call_command
@@ -10,7 +13,7 @@ from django.core.management.base import BaseCommand, CommandError
 from django_tenants.management.commands.migrate_schemas import MigrateSchemasCommand
 
 from shared_apps.migrator.engine.executors import EXECUTORS, NoWorkerError
-from shared_apps.migrator.engine.fleet import FleetRequest, fleet_migrate
+from shared_apps.migrator.engine.fleet import FleetInterrupted, FleetRequest, fleet_migrate
 from shared_apps.migrator.engine.lock import FleetLocked
 from shared_apps.migrator.engine.planner import Target
 from shared_apps.migrator.engine.runner import RunOptions
@@ -132,8 +135,11 @@ class Command(BaseCommand):
         )
         started = time.monotonic()
         try:
-            result = fleet_migrate(request, renderer)
+            with sigterm_interrupts():
+                result = fleet_migrate(request, renderer)
         except (FleetLocked, NoWorkerError, ValueError) as exc:  # ValueError: unknown target
+            raise CommandError(str(exc)) from exc
+        except FleetInterrupted as exc:
             raise CommandError(str(exc)) from exc
         if options["json"]:
             payload = summary(result, request, time.monotonic() - started)
@@ -144,6 +150,23 @@ class Command(BaseCommand):
             if result.stopped_by_canary:
                 raise CommandError(f"Canary failed, the rest were not touched: {failed}.{hint}")
             raise CommandError(f"{len(result.failed)} tenant(s) failed: {failed}.{hint}")
+
+
+@contextmanager
+def sigterm_interrupts():
+    """Treat SIGTERM (a pod stopped, `kill`) like Ctrl-C: the run is stopped and recorded."""
+
+    def interrupt(signum, frame):
+        raise KeyboardInterrupt
+
+    if threading.current_thread() is not threading.main_thread():
+        yield  # only the main thread may set handlers (call_command from a thread)
+        return
+    previous = signal.signal(signal.SIGTERM, interrupt)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, previous)
 
 
 def connection_budget(requested: int) -> int:

@@ -37,5 +37,9 @@ class Command(BaseCommand):
                 f"Last run {run['id']}: {run['operation']} {run['status']} "
                 f"({run['done']} done, {run['failed']} failed)."
             )
+            if run["status"] in {"interrupted", "failed"}:
+                self.stdout.write(
+                    f"  Finish it with: manage.py migrate_schemas --resume {run['id']}"
+                )
         for failure in status["failed_in_last_run"]:
             self.stdout.write(self.style.ERROR(f"  {failure['schema']}: {failure['error']}"))
