@@ -14,10 +14,14 @@ from rest_framework.response import Response
 from rest_framework.serializers import as_serializer_error
 from rest_framework.views import exception_handler
 
+from shared_apps.audit.services import DeletionRefused
+
 
 def api_exception_handler(exc, context):
     if isinstance(exc, DjangoValidationError):
         exc = exceptions.ValidationError(as_serializer_error(exc))
+    elif isinstance(exc, DeletionRefused):
+        return Response({"detail": str(exc), "holds": exc.holds}, status=status.HTTP_409_CONFLICT)
     elif isinstance(exc, ProtectedError | RestrictedError):
         return _error(status.HTTP_409_CONFLICT, "Still in use by other objects; remove them first.")
     elif isinstance(exc, IntegrityError):

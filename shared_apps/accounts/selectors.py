@@ -2,7 +2,7 @@
 
 from django.db.models import QuerySet
 
-from shared_apps.accounts.models import ApiToken, Invitation, Membership
+from shared_apps.accounts.models import ApiToken, Invitation, Membership, User
 
 
 def membership_role_get(*, user, tenant) -> str | None:
@@ -30,3 +30,8 @@ def api_token_list(*, tenant, user, include_everyones: bool) -> QuerySet[ApiToke
 
 def invitation_list(*, tenant) -> QuerySet[Invitation]:
     return Invitation.objects.filter(tenant=tenant).order_by("-created_at")
+
+
+def user_needs_password(user: User) -> bool:
+    """Whether the user has never chosen a password (unusable, or empty from older rows)."""
+    return not user.password or not user.has_usable_password()
