@@ -122,7 +122,7 @@ class TenantModelViewSet(TenantGenericViewSet, viewsets.ModelViewSet):
         """Parse `?cascade=true`: a delete that takes the object's children along (admins+)."""
         value = self.request.query_params.get("cascade", "false").lower()
         if value not in {"true", "false", "1", "0"}:
-            raise exceptions.ValidationError({"cascade": "Use true or false."})
+            raise exceptions.ValidationError({"cascade": ["Use true or false."]})
         cascade = value in {"true", "1"}
         if cascade and not role_at_least(request_role(self.request), ADMIN):
             raise exceptions.PermissionDenied("Only owners and admins delete with cascade=true.")

@@ -112,6 +112,14 @@ def onboarded(django_db_setup, django_db_blocker):
 
 
 @pytest.fixture
+def neighbour(django_db_setup, django_db_blocker):
+    """A second onboarded tenant (request it before `people`: it is built as the owner role)."""
+    made = onboard(django_db_blocker)
+    yield made
+    offboard(django_db_blocker, made.tenant)
+
+
+@pytest.fixture
 def make_user(django_db_blocker):
     """`make_user(tag, tenant=None, role=...)`: a committed user with PASSWORD."""
     return lambda tag, **kw: user_create(django_db_blocker, tag, **kw)

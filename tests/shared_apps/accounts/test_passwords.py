@@ -31,7 +31,9 @@ def test_a_new_owner_gets_a_set_password_link_printed_and_emailed(onboarded, app
     assert welcome.to == [onboarded.owner.email]
     emailed = link_in(welcome.body)
     assert urlsplit(printed).hostname == urlsplit(emailed).hostname == onboarded.host
-    assert sign_in(onboarded, onboarded.owner.email, "guess-1234") == 401  # no password until chosen
+    assert (
+        sign_in(onboarded, onboarded.owner.email, "guess-1234") == 401
+    )  # no password until chosen
 
     done = onboarded.client().post(
         "/api/auth/password-reset/confirm/",
