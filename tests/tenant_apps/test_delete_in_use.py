@@ -8,13 +8,6 @@ from shared_apps.audit.models import AuditEvent
 from tenant_apps.projects.models import Project
 from tenant_apps.tracker.models import Task
 from tests.factories import tenant_data as f
-from tests.shared_apps.accounts.conftest import (  # noqa: F401 - fixtures
-    app_db,
-    app_role,
-    make_user,
-    onboarded,
-    people,
-)
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
