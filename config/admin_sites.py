@@ -11,6 +11,7 @@ import uuid
 from django import forms
 from django.contrib import admin
 from django.contrib.admin import AdminSite
+from django.db import transaction
 
 TENANT_ADMIN_ROLES = {"owner", "admin"}
 
@@ -108,6 +109,24 @@ class TenantModelAdmin(admin.ModelAdmin):
 
     def has_delete_permission(self, request, obj=None) -> bool:
         return self._may(request, write=True)
+
+    def save_model(self, request, obj, form, change):
+        if not change and getattr(obj, "created_by", False) is None:
+            obj.created_by = request.user.pk
+        with transaction.atomic():
+            super().save_model(request, obj, form, change)
+            self._audit(request, obj, "update" if change else "create")
+
+    def delete_model(self, request, obj):
+        with transaction.atomic():
+            self._audit(request, obj, "delete")
+            super().delete_model(request, obj)
+
+    def _audit(self, request, obj, verb: str) -> None:
+        # The API's services audit every write; changes made here are recorded the same way.
+        from config.api.viewsets import audit_context
+
+        audit_context(request).record(f"{self.model._meta.model_name}.{verb}", obj, via="admin")
 
     def get_list_display(self, request):
         shown = list(super().get_list_display(request))
