@@ -75,7 +75,7 @@ class InvitationAcceptSerializer(serializers.Serializer):
         style={"input_type": "password"},
         help_text="New users choose it; existing users prove who they are with theirs.",
     )
-    full_name = serializers.CharField(max_length=200, required=False, default="")
+    full_name = serializers.CharField(max_length=200, required=False, default="", allow_blank=True)
 
 
 class PasswordResetRequestSerializer(serializers.Serializer):

@@ -188,6 +188,8 @@ class InvitationAcceptView(APIView):
     New to Dev Context: send a `password` to choose (and optionally `full_name`); you get an
     account. Already have an account: send your current `password`. The token works once,
     until it expires or is withdrawn. Then sign in with `POST /api/auth/token/`.
+
+    **Permissions:** anyone; the invitation token is the proof.
     """
 
     authentication_classes: list = []
@@ -220,6 +222,8 @@ class PasswordResetView(APIView):
 
     Always answers 202, so it never tells whether an account exists. On an organisation's host
     only its members get a link; on the base domain every user does.
+
+    **Permissions:** anyone.
     """
 
     authentication_classes: list = []
@@ -237,7 +241,10 @@ class PasswordResetView(APIView):
 
 
 class PasswordResetConfirmView(APIView):
-    """Choose a new password with the `uid` and `token` of an emailed link (works once)."""
+    """Choose a new password with the `uid` and `token` of an emailed link (works once).
+
+    **Permissions:** anyone; the link is the proof.
+    """
 
     authentication_classes: list = []
     permission_classes = [AllowAny]

@@ -1,6 +1,5 @@
 """A real browser (headless Chromium): an owner signs in to the tenant admin, creates a task."""
 
-from pathlib import Path
 from urllib.parse import urlsplit
 
 import pytest
@@ -8,18 +7,11 @@ from django_tenants.utils import tenant_context
 
 from shared_apps.audit.models import AuditEvent
 from tenant_apps.tracker.models import Task
+from tests.browser import chromium_launch, needs_chromium
 from tests.factories import tenant_data as f
 from tests.shared_apps.accounts.conftest import PASSWORD
 
-CHROMIUM = "/usr/bin/chromium"
-
-pytestmark = [
-    pytest.mark.django_db(transaction=True),
-    pytest.mark.skipif(
-        not Path(CHROMIUM).exists(),
-        reason=f"needs Debian's chromium at {CHROMIUM} (.ci/run installs it: apt-get install chromium)",
-    ),
-]
+pytestmark = [pytest.mark.django_db(transaction=True), needs_chromium]
 
 
 def test_an_owner_signs_in_to_the_tenant_admin_and_creates_a_task(live_server, people):
@@ -29,15 +21,7 @@ def test_an_owner_signs_in_to_the_tenant_admin_and_creates_a_task(live_server, p
         project = f.project_make(name="Browser project")
     base = f"http://{people.host}:{urlsplit(live_server.url).port}"
     with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(
-            executable_path=CHROMIUM,
-            args=[
-                "--no-sandbox",
-                "--headless",
-                "--disable-gpu",
-                "--host-resolver-rules=MAP *.localhost 127.0.0.1",
-            ],
-        )
+        browser = chromium_launch(playwright)
         try:
             page = browser.new_page()
             page.goto(f"{base}/admin/")
