@@ -2,7 +2,7 @@
 
 Sent through Django's email backend (EMAIL_URL: the console in development, the in-memory
 outbox in tests) after the transaction that made them commits, so a rolled-back invitation
-never reaches anyone.
+never reaches anyone; a mail server that fails is logged and never undoes the change.
 """
 
 from django.contrib.auth.tokens import default_token_generator
@@ -15,22 +15,31 @@ from django.utils.http import urlsafe_base64_encode
 
 from shared_apps.accounts.models import Invitation, User
 
+# The links point at pages of a tenant host (the base domain serves the reset page at the same
+# path): reversed in that URLconf whatever the current request or command uses.
+PAGES = "config.urls_tenant"
+
 
 def password_set_link(*, user: User, base_url: str) -> str:
     """Return the page where `user` chooses a password (Django's token generator; one use)."""
     uidb64 = urlsafe_base64_encode(force_bytes(user.pk))
     token = default_token_generator.make_token(user)
-    path = reverse("password_reset_confirm", kwargs={"uidb64": uidb64, "token": token})
+    path = reverse(
+        "password_reset_confirm", kwargs={"uidb64": uidb64, "token": token}, urlconf=PAGES
+    )
     return base_url.rstrip("/") + path
 
 
 def invitation_accept_link(*, token: str, base_url: str) -> str:
-    return f"{base_url.rstrip('/')}{reverse('invitation_accept_page')}?token={token}"
+    path = reverse("invitation_accept_page", urlconf=PAGES)
+    return f"{base_url.rstrip('/')}{path}?token={token}"
 
 
 def _send_on_commit(*, to: str, template: str, context: dict) -> None:
     subject, _, body = render_to_string(template, context).partition("\n")
-    transaction.on_commit(lambda: send_mail(subject.strip(), body.lstrip(), None, [to]))
+    transaction.on_commit(
+        lambda: send_mail(subject.strip(), body.lstrip(), None, [to]), robust=True
+    )
 
 
 def invitation_email_send(*, invitation: Invitation, token: str, base_url: str) -> None:
