@@ -122,6 +122,12 @@ class TenantModelAdmin(admin.ModelAdmin):
             self._audit(request, obj, "delete")
             super().delete_model(request, obj)
 
+    def delete_queryset(self, request, queryset):
+        with transaction.atomic():
+            for obj in queryset:
+                self._audit(request, obj, "delete")
+            super().delete_queryset(request, queryset)
+
     def _audit(self, request, obj, verb: str) -> None:
         # The API's services audit every write; changes made here are recorded the same way.
         from config.api.viewsets import audit_context

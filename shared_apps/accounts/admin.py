@@ -31,5 +31,5 @@ class ApiTokenAdmin(admin.ModelAdmin):
 
 @admin.register(Invitation, site=public_admin)
 class InvitationAdmin(admin.ModelAdmin):
-    list_display = ["email", "tenant", "role", "expires_at", "accepted_at"]
+    list_display = ["email", "tenant", "role", "expires_at", "accepted_at", "revoked_at"]
     readonly_fields = ["token_hash"]
