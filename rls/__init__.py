@@ -1,5 +1,5 @@
 """Row-level security for the tenant-scoped public tables: policies as code and the context."""
 
-from rls.context import operator_scope, tenant_scope
+from rls.context import all_tenants_scope, operator_scope, tenant_scope
 
-__all__ = ["operator_scope", "tenant_scope"]
+__all__ = ["all_tenants_scope", "operator_scope", "tenant_scope"]

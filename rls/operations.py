@@ -76,3 +76,24 @@ class ApplyRowLevelSecurity(Operation):
         with schema_editor.connection.cursor() as cursor:
             cursor.execute(EXISTING_POLICIES_SQL, [self.table])
             return [row[0] for row in cursor.fetchall()]
+
+
+class ReapplyRowLevelSecurity(ApplyRowLevelSecurity):
+    """Replace an already protected table's policies with the ones declared now.
+
+    Backwards keeps RLS on: the earlier migration that enabled it applies the same declarations
+    from the same code, so there is no older set of policies to go back to.
+    """
+
+    def database_backwards(
+        self,
+        app_label: str,
+        schema_editor: BaseDatabaseSchemaEditor,
+        from_state: Any,
+        to_state: Any,
+    ) -> None:
+        """Leave the table's policies and RLS as they are."""
+
+    def describe(self) -> str:
+        """Describe the operation for `migrate --plan` and `showmigrations`."""
+        return f"Re-apply row-level security policies to {self.table}"

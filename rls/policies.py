@@ -13,7 +13,10 @@ Rules:
   only when its `tenant_id` equals the current tenant.
 - ApiToken also holds *operator tokens* (`tenant_id IS NULL`, staff users, base domain only).
   They are visible and writable only inside `rls.operator_scope()`, which sets
-  `app.operator_scope = 'on'` for the transaction. No other context ever sees them.
+  `app.operator_scope = 'on'` for the transaction, and in the all-tenants scope below.
+- Operator views (the operator admin, the migrations API) see and change every tenant's rows
+  of these tables (operator tokens included) only inside `rls.all_tenants_scope()`, which
+  sets `app.operator_scope = 'all'` for the transaction and logs who entered it and why.
 - Domain (tenants_domain) has a tenant_id but is exempt (EXEMPT): the router must read it to
   find the tenant of a Host before there is a tenant context. It holds no tenant data.
 - User (global, no tenant_id): with no tenant context (the base domain: operators, login,
@@ -27,6 +30,7 @@ from dataclasses import dataclass, field
 
 CURRENT_TENANT = "NULLIF(current_setting('app.current_tenant_id', true), '')::uuid"
 OPERATOR_SCOPE_ON = "current_setting('app.operator_scope', true) = 'on'"
+OPERATOR_ALL_TENANTS = "current_setting('app.operator_scope', true) = 'all'"
 
 
 @dataclass(frozen=True)
@@ -57,7 +61,10 @@ class TablePolicy:
         """Return every policy of the table, tenant isolation first."""
         base: tuple[Policy, ...] = ()
         if self.column:
-            base = (Policy("tenant_isolation", using=f"{self.column} = {CURRENT_TENANT}"),)
+            base = (
+                Policy("tenant_isolation", using=f"{self.column} = {CURRENT_TENANT}"),
+                Policy("operator_all_tenants", using=OPERATOR_ALL_TENANTS),
+            )
         return base + self.extra
 
 

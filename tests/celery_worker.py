@@ -51,6 +51,9 @@ class WorkerProcess:
             "DATABASE_OWNER_URL": url,
             "DJANGO_DB_ROLE": "owner",
             "REDIS_URL": settings.CELERY_BROKER_URL,
+            # New tenant schemas are granted to the role that serves them (tests' `app_role`).
+            "APP_DB_ROLE": settings.APP_DB_ROLE,
+            "APP_DB_PASSWORD": settings.APP_DB_PASSWORD,
             **self.extra_env,
         }
 

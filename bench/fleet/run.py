@@ -12,7 +12,8 @@ import psutil
 import psycopg
 
 BASE_DIR = Path(__file__).resolve().parents[2]
-DB_NAME = "devcontext_bench_fleet"
+# BENCH_FLEET_DB: a scratch database of your own when several people share one server.
+DB_NAME = os.environ.get("BENCH_FLEET_DB", "devcontext_bench_fleet")
 TEMPLATE_SLUG = "bench-template"
 MIGRATION = ("tracker", "0003_task_closed_at")
 

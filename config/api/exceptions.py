@@ -19,7 +19,10 @@ from shared_apps.audit.services import DeletionRefused
 
 def api_exception_handler(exc, context):
     if isinstance(exc, DjangoValidationError):
-        exc = exceptions.ValidationError(as_serializer_error(exc))
+        errors = as_serializer_error(exc)
+        if set(errors) == {"detail"}:  # a rule about the whole object, not a field: a string
+            return _error(status.HTTP_400_BAD_REQUEST, " ".join(map(str, errors["detail"])))
+        exc = exceptions.ValidationError(errors)
     elif isinstance(exc, DeletionRefused):
         return Response({"detail": str(exc), "holds": exc.holds}, status=status.HTTP_409_CONFLICT)
     elif isinstance(exc, ProtectedError | RestrictedError):

@@ -27,3 +27,20 @@ class RequestBodyLimitMiddleware:
                 status=413,
             )
         return self.get_response(request)
+
+
+class JsonNotFoundMiddleware:
+    """Answer JSON for a 404 that Django would render as HTML (DEBUG's technical 404 page).
+
+    Without DEBUG, `handler404` (config.views) is JSON already; with DEBUG, Django renders
+    unmatched paths (unknown URLs, ids that are not UUIDs) as an HTML page instead.
+    """
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        response = self.get_response(request)
+        if response.status_code == 404 and response.get("Content-Type", "").startswith("text/html"):
+            return JsonResponse({"detail": "Not found."}, status=404)
+        return response

@@ -26,7 +26,7 @@ from rls.context import NO_CONTEXT, Context, prologue_sql
 
 IDLE, INTRANS = TransactionStatus.IDLE, TransactionStatus.INTRANS
 # After ROLLBACK TO SAVEPOINT we cannot know whether the context survived: set it again.
-UNKNOWN: Context = ("?", False, "")
+UNKNOWN: Context = ("?", "", "")
 # Statements that read or write rows. Others (SET, DDL, VACUUM, CREATE INDEX CONCURRENTLY…)
 # never need the context, and some cannot run inside the transaction it would need.
 ROW_STATEMENTS = frozenset(
@@ -50,7 +50,7 @@ class DatabaseWrapper(tenants_base.DatabaseWrapper):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         """Set up the RLS state, then install the execute wrapper on this connection."""
         self.rls_scopes: list[str] = []  # rls.tenant_scope stack
-        self.rls_operator_depth = 0  # rls.operator_scope nesting
+        self.rls_operator_scopes: list[str] = []  # rls.operator_scope / all_tenants_scope stack
         self._rls_tenant_id: str | None = ""  # None: a bare schema, looked up on first use
         self._rls_in_transaction: Context = NO_CONTEXT
         self._rls_path: tuple[tuple, str] = ((), "")  # (schema key, search_path) cache
@@ -71,7 +71,8 @@ class DatabaseWrapper(tenants_base.DatabaseWrapper):
         tenant_id = self.rls_scopes[-1] if self.rls_scopes else self._rls_tenant_id
         if tenant_id is None:
             tenant_id = self._schema_tenant_id()
-        return (tenant_id, self.rls_operator_depth > 0, self._rls_search_path())
+        operator = self.rls_operator_scopes[-1] if self.rls_operator_scopes else ""
+        return (tenant_id, operator, self._rls_search_path())
 
     def _rls_search_path(self) -> str:
         """Return the tenant's search_path for set_config, or '' on the public schema."""

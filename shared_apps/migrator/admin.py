@@ -1,6 +1,6 @@
 from django.contrib import admin
 
-from config.admin_sites import public_admin
+from config.admin_sites import OperatorAuditedAdmin, public_admin
 from shared_apps.migrator.models import MigrationRun, TenantMigration
 
 
@@ -20,7 +20,7 @@ class MigrationRunAdmin(admin.ModelAdmin):
 
 
 @admin.register(TenantMigration, site=public_admin)
-class TenantMigrationAdmin(admin.ModelAdmin):
+class TenantMigrationAdmin(OperatorAuditedAdmin):
     list_display = ["schema_name", "run", "status", "attempts", "duration_ms"]
     list_filter = ["status"]
     search_fields = ["schema_name"]

@@ -6,6 +6,7 @@ from rest_framework.authentication import SessionAuthentication
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+import rls
 from shared_apps.accounts.authentication import BearerTokenAuthentication
 from shared_apps.accounts.permissions import IsOperator
 from shared_apps.migrator.models import MigrationRun, TenantMigration
@@ -15,6 +16,14 @@ from shared_apps.migrator.selectors import fleet_status, migration_run_list
 class OperatorAPIMixin:
     authentication_classes = [BearerTokenAuthentication, SessionAuthentication]
     permission_classes = [IsOperator]
+
+
+def every_tenants_outcome(request):
+    """Enter the audited all-tenants scope: TenantMigration rows belong to their tenants (RLS).
+
+    Called only by views behind `IsOperator`, so a staff user reads every tenant's outcome.
+    """
+    return rls.all_tenants_scope(actor=request.user, reason=f"{request.method} {request.path}")
 
 
 class TenantMigrationSerializer(serializers.ModelSerializer):
@@ -69,7 +78,8 @@ class MigrationStatusView(OperatorAPIMixin, APIView):
 
     @extend_schema(responses={200: dict})
     def get(self, request):
-        return Response(fleet_status())
+        with every_tenants_outcome(request):
+            return Response(fleet_status())
 
 
 class MigrationRunListView(OperatorAPIMixin, generics.ListAPIView):
@@ -88,3 +98,7 @@ class MigrationRunDetailView(OperatorAPIMixin, generics.RetrieveAPIView):
 
     def get_queryset(self):
         return migration_run_list()
+
+    def get(self, request, *args, **kwargs):
+        with every_tenants_outcome(request):
+            return super().get(request, *args, **kwargs)

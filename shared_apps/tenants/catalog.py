@@ -3,11 +3,18 @@
 A catalog is a dict of sections (tables, columns, indexes, constraints, sequences), each
 mapping a name to a normalised definition with the schema qualifier removed, so schemas can be
 compared by value. One query per section reads any number of schemas.
+
+Definitions are compared by meaning, not by text: PostgreSQL does not give back every
+expression as the text it was created from (a partial index's `IN (...)` predicate is stored as
+`= ANY (ARRAY[...])` with casts, and replaying that text yields yet another spelling). Index and
+CHECK definitions whose text differs are therefore both re-created on an empty copy of their table
+in a rolled-back transaction, and compared as the server prints them back.
 """
 
+import functools
 import re
 
-from django.db import connection
+from django.db import DatabaseError, connection, transaction
 
 Catalog = dict[str, dict[str, str]]
 SECTIONS = ("tables", "columns", "indexes", "constraints", "sequences")
@@ -59,7 +66,10 @@ def unqualify(text: str, schema: str) -> str:
 
 def schema_catalogs(schemas: list[str]) -> dict[str, Catalog]:
     """Return the catalog of each schema (an absent schema gets empty sections)."""
-    catalogs: dict[str, Catalog] = {schema: {s: {} for s in SECTIONS} for schema in schemas}
+    catalogs: dict[str, Catalog] = {
+        schema: {"schema": {"name": schema}, **{s: {} for s in SECTIONS}} for schema in schemas
+    }
+    reprinted.cache_clear()  # tables may have changed since the last read
     with connection.cursor() as cursor:
         for section, query in QUERIES.items():
             cursor.execute(query, [list(schemas)])
@@ -75,7 +85,7 @@ def catalog_diff(reference: Catalog, actual: Catalog) -> list[dict[str, str]]:
         expected, found = reference.get(section, {}), actual.get(section, {})
         for name in sorted(expected.keys() | found.keys()):
             want, got = expected.get(name), found.get(name)
-            if want == got:
+            if want == got or same_meaning(section, name, want, got, reference, actual):
                 continue
             change = "missing" if got is None else "extra" if want is None else "changed"
             diffs.append(
@@ -83,6 +93,80 @@ def catalog_diff(reference: Catalog, actual: Catalog) -> list[dict[str, str]]:
                  "template": want or "", "tenant": got or ""}
             )  # fmt: skip
     return diffs
+
+
+def same_meaning(section, name, want, got, reference: Catalog, actual: Catalog) -> bool:
+    """Return whether two spellings of an index or CHECK definition mean the same thing."""
+    if want is None or got is None or section not in ("indexes", "constraints"):
+        return False
+    schema = reference.get("schema", {}).get("name")
+    if section == "indexes":
+        table, constraint = index_table(want), None
+        if index_table(got) != table:
+            return False
+    elif want.startswith("CHECK") and got.startswith("CHECK"):
+        table, constraint = name.split(".", 1)
+    else:
+        return False
+    if schema is None or table is None:
+        return False
+    # Both on the reference's table: a column that differs is reported as such, and one
+    # reprint per definition serves every tenant.
+    expected = reprinted(schema, table, constraint, want)
+    return expected is not None and expected == reprinted(schema, table, constraint, got)
+
+
+INDEX_TABLE = re.compile(r" ON (?:ONLY )?((?:\w|\$)+|\"(?:[^\"]|\"\")+\") USING ")
+
+
+def index_table(definition: str) -> str | None:
+    match = INDEX_TABLE.search(definition)
+    return match.group(1).strip('"').replace('""', '"') if match else None
+
+
+class _Discard(Exception):
+    pass
+
+
+@functools.lru_cache(maxsize=1024)
+def reprinted(schema: str, table: str, constraint: str | None, definition: str) -> str | None:
+    """Create `definition` on an empty copy of `schema.table`; return how PostgreSQL prints it.
+
+    Runs in a transaction (a savepoint inside one) that is always rolled back: nothing is left
+    behind, and the copy is a temporary table, private to this session.
+    """
+    quote = connection.ops.quote_name
+    printed: str | None = None
+    try:
+        with transaction.atomic(), connection.cursor() as cursor:
+            cursor.execute(
+                f"CREATE TEMP TABLE {quote(table)} (LIKE {quote(schema)}.{quote(table)})"
+                " ON COMMIT DROP"
+            )
+            cursor.execute("SET LOCAL search_path TO pg_temp, public")
+            if constraint is None:
+                cursor.execute(definition)
+                cursor.execute(
+                    "SELECT pg_get_indexdef(i.indexrelid) FROM pg_index i"
+                    " WHERE i.indrelid = %s::regclass",
+                    [f"pg_temp.{quote(table)}"],
+                )
+            else:
+                cursor.execute(f"ALTER TABLE {quote(table)} ADD CONSTRAINT {quote(constraint)} "
+                               f"{definition}")  # fmt: skip
+                cursor.execute(
+                    "SELECT pg_get_constraintdef(k.oid) FROM pg_constraint k"
+                    " WHERE k.conrelid = %s::regclass AND k.conname = %s",
+                    [f"pg_temp.{quote(table)}", constraint],
+                )
+            row = cursor.fetchone()
+            printed = re.sub(r"\bpg_temp(_\d+)?\.", "", row[0]) if row else None
+            raise _Discard
+    except _Discard:
+        pass
+    except DatabaseError:
+        return None  # it does not apply to a copy (e.g. it names a missing function): differs
+    return printed
 
 
 def diff_line(diff: dict[str, str]) -> str:

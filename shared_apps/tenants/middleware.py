@@ -26,11 +26,19 @@ def is_public_host(hostname: str) -> bool:
 
 
 def tenant_for_host(hostname: str) -> Tenant | None:
-    """Return the tenant whose domain is `hostname`, or None."""
+    """Return the tenant whose domain is `hostname`, or None.
+
+    A tenant that is not set up yet has no Domain row (provisioning adds it); its future
+    host `<slug>.<base domain>` still finds it, so it can answer 503 instead of 404.
+    """
     try:  # domain is unique: get() needs no ORDER BY, unlike first()
         return Domain.objects.select_related("tenant").get(domain=hostname).tenant
     except Domain.DoesNotExist:
+        pass
+    slug, _, base = hostname.partition(".")
+    if base != settings.TENANT_BASE_DOMAIN:
         return None
+    return Tenant.objects.filter(slug=slug).exclude(status=Tenant.Status.ACTIVE).first()
 
 
 class TenantRoutingMiddleware:

@@ -19,7 +19,6 @@ from importlib import import_module
 from pathlib import Path
 
 from django.apps import apps
-from django.conf import settings
 from django.core.signals import setting_changed
 from django.db import connection, transaction
 from django.db.migrations.executor import MigrationExecutor
@@ -27,6 +26,8 @@ from django.db.migrations.loader import MigrationLoader
 from django.db.migrations.recorder import MigrationRecorder
 from django.dispatch import receiver
 
+from shared_apps.migrator.engine.planner import is_tenant_app
+from shared_apps.migrator.engine.postmigrate import post_migrate_apps, post_migrate_send
 from shared_apps.tenants.pgtools import find_pg_tool, libpq_env
 
 logger = logging.getLogger(__name__)
@@ -67,11 +68,10 @@ _captured: dict[str, TenantTemplate] = {}
 def template_key() -> str:
     """Hash every migration's name, and the tenant apps' migration files' contents."""
     digest = hashlib.sha256(f"format {FORMAT_VERSION}\n".encode())
-    tenant_apps = set(settings.TENANT_APPS)
     for app_config in sorted(apps.get_app_configs(), key=lambda config: config.label):
         for path in migration_files(app_config.label):
             digest.update(f"{app_config.label}/{path.stem}\n".encode())
-            if app_config.name in tenant_apps:
+            if is_tenant_app(app_config):
                 digest.update(path.read_bytes())
     return digest.hexdigest()[:20]
 
@@ -178,7 +178,10 @@ def migrate_schema(schema_name: str) -> None:
     connection.set_schema(schema_name)
     executor = MigrationExecutor(connection)
     targets = executor.loader.graph.leaf_nodes()
-    executor.migrate(targets, plan=executor.migration_plan(targets))
+    plan = executor.migration_plan(targets)
+    state = executor.migrate(targets, plan=plan)
+    # As `migrate` does after its plan: contenttypes, permissions, sites… rows in this schema.
+    post_migrate_send(connection=connection, state_apps=post_migrate_apps(state), plan=plan)
 
 
 def template_capture(key: str) -> TenantTemplate:

@@ -102,3 +102,56 @@ def test_last_owner_cannot_be_demoted(acme, client_for):
     response = client.patch(f"/api/memberships/{mine.pk}/", {"role": "admin"}, format="json")
     assert response.status_code == 400
     assert client.delete(f"/api/memberships/{mine.pk}/").status_code == 400
+
+
+@pytest.mark.parametrize("path", ["/api/tokens/?ordering=key", "/api/invitations/?ordering=token"])
+def test_ordering_by_a_field_that_is_not_a_column_is_400(owner, path):
+    response = owner.get(path)
+    assert response.status_code == 400
+    assert "Cannot order by" in response.json()["ordering"][0]
+
+
+def test_ordering_by_a_column_still_orders(owner, acme, acme_data):
+    response = owner.get("/api/tokens/?ordering=-created_at")
+    assert response.status_code == 200
+
+
+DEEP = "[" * 2000 + "]" * 2000
+
+
+def test_json_nested_2000_deep_is_400_not_500(owner):
+    from rest_framework.test import APIClient
+
+    anonymous = APIClient(HTTP_HOST="acme.localhost")
+    for client, path in ((owner, "/api/projects/"), (anonymous, "/api/auth/token/")):
+        response = client.generic("POST", path, DEEP, content_type="application/json")
+        assert response.status_code == 400, path
+        assert "nested too deeply" in response.json()["detail"]
+
+
+def test_search_with_a_nul_character_is_an_error_object(owner, acme_data):
+    response = owner.get("/api/projects/?search=%00")
+    assert response.status_code == 400
+    assert response.json() == {"search": ["NUL characters are not allowed."]}
+
+
+@pytest.mark.parametrize("method", ["patch", "delete"])
+def test_changing_or_deleting_a_system_role_says_why_in_a_string(owner, acme, method):
+    with tenant_context(acme):
+        role_id = f.TeamRole.objects.get(slug="owner").pk
+    response = getattr(owner, method)(f"/api/roles/{role_id}/", {"name": "Boss"}, format="json")
+    assert response.status_code == 400
+    assert response.json()["detail"] in {
+        "System roles cannot be changed.",
+        "System roles cannot be deleted.",
+    }
+
+
+@pytest.mark.parametrize("host", ["acme.localhost", "localhost"])
+@pytest.mark.parametrize("path", ["/no/such/page/", "/api/tasks/not-a-uuid/", "/api/nothing/"])
+def test_unknown_paths_answer_json_in_debug_too(client, acme, settings, host, path):
+    settings.DEBUG = True  # Django renders its technical 404 page (HTML) only in DEBUG
+    response = client.get(path, HTTP_HOST=host)
+    assert response.status_code == 404
+    assert response["Content-Type"] == "application/json"
+    assert response.json() == {"detail": "Not found."}

@@ -1,19 +1,17 @@
-"""Fixtures for RLS tests: the application role in the test database, and committed data.
+"""Fixtures for RLS tests: committed data in two tenants.
 
 Every query that proves isolation runs as the application role (never the superuser): the
-`app_db` fixture points the default connection at it. Data is written by the superuser and
-committed first (the app role's connection must see it), then removed after the module.
+`app_db` fixture (tests/conftest.py) points the default connection at it. Data is written by the
+superuser and committed first (the app role's connection must see it), then removed after the
+module.
 """
 
-import contextlib
 import datetime
-import io
 import uuid
 from dataclasses import dataclass
 
 import pytest
 from django.conf import settings
-from django.core.management import call_command
 from django.db import connection
 from django.utils import timezone
 
@@ -21,69 +19,7 @@ from shared_apps.accounts.models import ApiToken, Invitation, Membership, Role, 
 from shared_apps.audit.models import AuditEvent
 from shared_apps.migrator.models import MigrationRun, TenantMigration
 from shared_apps.tenants.models import Domain, Tenant
-
-PASSWORD = "rls-test-password"  # noqa: S105 - test database only
-
-
-@dataclass(frozen=True)
-class AppRole:
-    name: str
-    password: str
-
-    def url(self) -> str:
-        """Return a DATABASE_URL for the test database as this role."""
-        db = connection.settings_dict
-        host = db.get("HOST") or ""
-        port = db.get("PORT") or 5432
-        auth = f"{self.name}:{self.password}"
-        if host.startswith("/"):
-            return f"postgres://{auth}@/{db['NAME']}?host={host}&port={port}"
-        return f"postgres://{auth}@{host}:{port}/{db['NAME']}"
-
-
-@pytest.fixture(scope="session")
-def app_role(django_db_setup, django_db_blocker) -> AppRole:
-    """Create the application role with `setup_db_roles` (run as the owner, here the superuser).
-
-    Roles are cluster-wide, so the name is derived from the test database's name.
-    """
-    role = AppRole(f"{connection.settings_dict['NAME']}_app"[:63], PASSWORD)
-    previous = settings.APP_DB_ROLE, settings.APP_DB_PASSWORD
-    settings.APP_DB_ROLE, settings.APP_DB_PASSWORD = role.name, role.password
-    with django_db_blocker.unblock():
-        call_command("setup_db_roles", stdout=io.StringIO())
-    yield role
-    settings.APP_DB_ROLE, settings.APP_DB_PASSWORD = previous
-
-
-@contextlib.contextmanager
-def connected_as(user: str, password: str, **extra):
-    """Reconnect the default connection as `user` for the block, then back to the owner."""
-    keys = ("USER", "PASSWORD", *extra)
-    saved = {key: connection.settings_dict.get(key) for key in keys}
-    connection.close()
-    connection.settings_dict.update(USER=user, PASSWORD=password, **extra)
-    try:
-        yield connection
-    finally:
-        connection.close()
-        connection.settings_dict.update(saved)
-
-
-@pytest.fixture
-def app_db(app_role, django_db_blocker):
-    """The default connection as the application role, pooled (CONN_MAX_AGE) like production."""
-    with (
-        django_db_blocker.unblock(),
-        connected_as(app_role.name, app_role.password, CONN_MAX_AGE=600),
-    ):
-        with connection.cursor() as cursor:
-            cursor.execute(
-                "SELECT current_user, rolsuper OR rolbypassrls FROM pg_roles"
-                " WHERE rolname = current_user"
-            )
-            assert cursor.fetchone() == (app_role.name, False), "not the application role"
-        yield connection
+from tests.serving import PASSWORD, AppRole, connected_as  # noqa: F401 - used by RLS tests
 
 
 @dataclass

@@ -4,8 +4,9 @@ import pytest
 from django.contrib.auth import authenticate
 from django.db import DatabaseError, connection, transaction
 
-from rls import operator_scope, tenant_scope
+from rls import all_tenants_scope, operator_scope, tenant_scope
 from rls.operations import ApplyRowLevelSecurity
+from rls.policies import POLICIES
 from shared_apps.accounts.models import User
 from tests.rls.conftest import FACTORIES, PASSWORD
 
@@ -104,13 +105,26 @@ def rls_state(table: str) -> tuple[bool, bool, int]:
 @pytest.mark.django_db
 def test_apply_row_level_security_is_reversible_and_public_only():
     operation = ApplyRowLevelSecurity(table="accounts_invitation")
-    assert rls_state("accounts_invitation") == (True, True, 1)
+    declared = len(POLICIES["accounts_invitation"].policies)  # tenant isolation + operator view
+    assert rls_state("accounts_invitation") == (True, True, declared)
     with connection.schema_editor() as editor:  # inside the test's transaction: rolled back
         operation.database_backwards("accounts", editor, None, None)
         assert rls_state("accounts_invitation") == (False, False, 0)
         operation.database_forwards("accounts", editor, None, None)
-        assert rls_state("accounts_invitation") == (True, True, 1)
+        assert rls_state("accounts_invitation") == (True, True, declared)
         connection.set_schema("t_acme")
         operation.database_backwards("accounts", editor, None, None)  # not in a tenant schema
         connection.set_schema_to_public()
-    assert rls_state("accounts_invitation") == (True, True, 1)
+    assert rls_state("accounts_invitation") == (True, True, declared)
+
+
+@pytest.mark.parametrize("table", TABLES)
+def test_the_all_tenants_scope_sees_every_tenants_rows_and_nothing_else_does(app_db, world, table):
+    a, b = str(world.a.pk), str(world.b.pk)
+    with operator_scope():
+        assert tenant_ids(table) & {a, b} == set()
+    with tenant_scope(world.a):
+        assert tenant_ids(table) == {a}
+    with all_tenants_scope(actor="test", reason="RLS test"):
+        assert tenant_ids(table) >= {a, b}
+    assert tenant_ids(table) == set()

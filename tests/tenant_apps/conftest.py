@@ -3,8 +3,6 @@ tenant served as the application role (`people`)."""
 
 from tests.api.conftest import acme_data, acme_owner, client_for, globex_data  # noqa: F401
 from tests.shared_apps.accounts.conftest import (  # noqa: F401
-    app_db,
-    app_role,
     make_user,
     onboarded,
     people,

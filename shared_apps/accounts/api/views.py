@@ -10,6 +10,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from config.api.permissions import OWNER, request_role
+from config.api.throttling import LoginAccountThrottle, LoginIPThrottle
 from config.api.viewsets import TenantGenericViewSet, TenantViewSetMixin, client_ip
 from shared_apps.accounts import access, selectors
 from shared_apps.accounts.api.serializers import (
@@ -155,13 +156,18 @@ class AuthTokenView(APIView):
 
     authentication_classes: list = []
     permission_classes = [AllowAny]
+    throttle_classes = [LoginIPThrottle, LoginAccountThrottle]
 
     def get_authenticate_header(self, request):
         return "Bearer"
 
     @extend_schema(
         request=TokenRequestSerializer,
-        responses={201: ApiTokenSerializer, 400: OpenApiResponse(description="Missing fields.")},
+        responses={
+            201: ApiTokenSerializer,
+            400: OpenApiResponse(description="Missing fields."),
+            429: OpenApiResponse(description="Too many attempts; retry after `Retry-After` s."),
+        },
         auth=[],
     )
     def post(self, request):

@@ -83,6 +83,7 @@ def select_tenants(request: FleetRequest) -> tuple[list[Tenant], list[Tenant]]:
 def fleet_plan(request: FleetRequest, planner: FleetPlanner | None = None):
     """Read every selected tenant's state in one query and group the ones that are behind."""
     planner = planner or FleetPlanner()
+    planner.check_conflicts()  # before anything is read or recorded, with or without --schema
     active, skipped = select_tenants(request)
     schemas = [tenant.schema_name for tenant in active]
     try:
@@ -129,8 +130,9 @@ def migrate_locked(request: FleetRequest, progress: Progress) -> FleetResult:
             enrol(resumed, active, skipped, states, behind=set())
             recorder.run_finish(resumed)
         return result
-    run = result.run = resumed or start_run(request, groups)
+    # Compile before recording the run: a plan that cannot be rendered leaves no run `running`.
     plans = PlanCompiler(planner, connection).compile_groups(groups)
+    run = result.run = resumed or start_run(request, groups)
     if request.backup:
         result.backup_path = backup_schemas(sorted(behind))
         progress("backup", path=result.backup_path)

@@ -83,7 +83,9 @@ def apply_to_tenant(
         parts = segments(plan)
         for index, segment in enumerate(parts):
             record = record_id if index == len(parts) - 1 else None
-            apply_segment_with_retries(tenant, segment, options, outcome, record, started)
+            # post_migrate rows land with the last segment: done means they are there too.
+            post = getattr(plan, "post_migrate", None) if index == len(parts) - 1 else None
+            apply_segment_with_retries(tenant, segment, options, outcome, record, started, post)
     except Exception as exc:  # noqa: BLE001 - one tenant's failure must never stop the others
         outcome.status, outcome.error = "failed", f"{exc.__class__.__name__}: {exc}".strip()
     finally:
@@ -92,12 +94,14 @@ def apply_to_tenant(
     return outcome
 
 
-def apply_segment_with_retries(tenant, segment, options, outcome, record_id, started) -> None:
+def apply_segment_with_retries(
+    tenant, segment, options, outcome, record_id, started, post_migrate=None
+) -> None:
     """Run one segment, retrying with backoff when it only lost a lock race."""
     for attempt in range(1, LOCK_RETRIES + 1):
         outcome.attempts += 1
         try:
-            apply_segment(tenant, segment, options, outcome, record_id, started)
+            apply_segment(tenant, segment, options, outcome, record_id, started, post_migrate)
             return
         except (DatabaseError, psycopg.Error) as exc:  # raw batches raise psycopg errors
             if not is_lock_timeout(exc) or attempt == LOCK_RETRIES:
@@ -115,6 +119,7 @@ class Batch:
 
     def __init__(self, cursor, *, immediate: bool = False) -> None:
         self.cursor, self.statements, self.immediate = cursor, [], immediate
+        self.session_path: sql.Composable | None = None  # sent again after a live operation
 
     def add(self, statement: str, *values) -> None:
         quoted = [sql.Literal(value).as_string(self.cursor.connection) for value in values]
@@ -122,13 +127,17 @@ class Batch:
         if self.immediate:
             self.flush()
 
+    def restore_session_path(self) -> None:
+        if self.session_path is not None:
+            self.cursor.execute(self.session_path)
+
     def flush(self) -> None:
         if self.statements:
             self.cursor.execute("; ".join(statement.rstrip(";") for statement in self.statements))
             self.statements = []
 
 
-def apply_segment(tenant, segment, options, outcome, record_id, started) -> None:
+def apply_segment(tenant, segment, options, outcome, record_id, started, post_migrate=None) -> None:
     """Apply a list of migrations to the tenant in one transaction (none if non-atomic)."""
     connection.set_tenant(tenant)  # with its id: the RLS context needs no lookup
     schema = tenant.schema_name
@@ -146,8 +155,14 @@ def apply_segment(tenant, segment, options, outcome, record_id, started) -> None
             options.statement_timeout,
             atomic,  # is_local
         )
+        if not atomic:
+            # A live operation's autocommit DDL goes through the RLS backend, which puts the
+            # session back on `public` after it: the statements after it set the path again.
+            batch.session_path = sql.SQL("SELECT set_config('search_path', {}, false)").format(
+                sql.Literal(f'"{schema}", public')
+            )
         try:
-            apply_migrations(batch, segment, options, outcome, record_id, started)
+            apply_migrations(batch, segment, options, outcome, record_id, started, post_migrate)
         finally:
             if not atomic:
                 cursor.cursor.execute(
@@ -155,7 +170,9 @@ def apply_segment(tenant, segment, options, outcome, record_id, started) -> None
                 )
 
 
-def apply_migrations(batch: Batch, segment, options, outcome, record_id, started) -> None:
+def apply_migrations(
+    batch: Batch, segment, options, outcome, record_id, started, post_migrate=None
+) -> None:
     """Queue or run each migration of a segment, its history rows, and the tenant's record."""
     for position, migration in enumerate(segment, 1):
         if not options.fake:
@@ -167,6 +184,9 @@ def apply_migrations(batch: Batch, segment, options, outcome, record_id, started
                 batch.add("SET CONSTRAINTS ALL IMMEDIATE")
                 batch.add("SET CONSTRAINTS ALL DEFERRED")
         record_history(batch, migration)
+    if post_migrate is not None:
+        batch.flush()  # handlers query what the migrations made
+        post_migrate.send(connection)
     if record_id:
         elapsed = int((time.monotonic() - started) * 1000)
         batch.add(
@@ -194,8 +214,11 @@ def run_steps(conn: BaseDatabaseWrapper, batch: Batch, migration: CompiledMigrat
                 editor = conn.schema_editor(atomic=False)
                 editor.__enter__()
             run_operation(editor, step)
+            batch.restore_session_path()
     if editor is not None:
+        batch.flush()  # the deferred SQL comes after every statement of the migration
         editor.__exit__(None, None, None)  # runs deferred SQL, as Django's executor would
+        batch.restore_session_path()
     return editor is not None
 
 

@@ -2,7 +2,7 @@
 
 `onboarded` runs `create_tenant` as the owner role (as an operator would) and keeps what it
 printed and emailed; `people` then serves every request of the test as the application role
-(`app_db`, from tests/rls) on that tenant's host, like production.
+(`app_db`, tests/conftest.py) on that tenant's host, like production.
 """
 
 import io
@@ -22,7 +22,6 @@ from rls.context import tenant_scope
 from shared_apps.accounts.models import Membership, Role, User
 from shared_apps.tenants.models import Tenant
 from shared_apps.tenants.provisioning import schema_drop
-from tests.rls.conftest import app_db, app_role  # noqa: F401 - fixtures
 
 PASSWORD = "Correct-Horse-42"  # noqa: S105 - test database only
 DOMAIN = "people.test"
@@ -126,7 +125,7 @@ def make_user(django_db_blocker):
 
 
 @pytest.fixture
-def people(onboarded, django_db_blocker, app_db):  # noqa: F811 - the imported fixture
+def people(onboarded, django_db_blocker, app_db):
     """The onboarded tenant with the owner's password set; requests served as the app role."""
     with onboarded.scope():
         onboarded.owner.set_password(PASSWORD)

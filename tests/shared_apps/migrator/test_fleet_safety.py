@@ -62,6 +62,27 @@ def lock_table(schema: str, table: str) -> psycopg.Connection:
     return blocker
 
 
+def release_after_first_timeout(
+    blocker: psycopg.Connection, table: str, lock_timeout: float
+) -> None:
+    """Close `blocker` once a migration has waited on `table` longer than `lock_timeout`.
+
+    Waiting for the wait itself (not a fixed delay) keeps the test true on a loaded machine,
+    where the command may take longer than any fixed delay to reach the tenant.
+    """
+    with raw_connection() as watcher:
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:
+            waiting = watcher.execute(
+                "SELECT 1 FROM pg_locks WHERE NOT granted AND relation = %s::regclass", [table]
+            )
+            if waiting.fetchone():
+                break
+            time.sleep(0.02)
+    time.sleep(lock_timeout * 1.5)  # the first attempt has timed out; a retry is under way
+    blocker.close()
+
+
 def test_sigkilled_celery_worker_then_resume_leaves_nothing_half_applied(fleet, celery_worker):
     """The session's only worker is killed mid-run, then a new worker process replaces it."""
     migrate("tracker", "0003", executor="standard")
@@ -226,7 +247,9 @@ def test_a_lock_timeout_is_retried_with_backoff(fleet):
     migrate("tracker", "0003", executor="standard")
     target = fleet[0].schema_name
     blocker = lock_table(target, "tracker_task")
-    releaser = threading.Timer(0.6, blocker.close)  # the lock goes away during the retries
+    releaser = threading.Thread(
+        target=release_after_first_timeout, args=[blocker, f'"{target}".tracker_task', 0.2]
+    )
     releaser.start()
     try:
         migrate(executor="standard", schemas=[target], lock_timeout="200ms")

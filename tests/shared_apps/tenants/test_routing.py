@@ -91,3 +91,12 @@ def test_operators_admin_on_the_base_domain_lists_tenants(acme):
     listing = client.get("/admin/tenants/tenant/")
     assert listing.status_code == 200
     assert b"acme" in listing.content
+
+
+def test_a_provisioning_tenant_without_its_domain_yet_answers_503_with_retry_after(db):
+    Tenant.objects.create(slug="nascent", name="Nascent", schema_name="t_nascent")
+    response = Client(HTTP_HOST="nascent.localhost").get("/api/projects/")
+    assert response.status_code == 503
+    assert int(response["Retry-After"]) > 0
+    assert response.json()["status_code"] == "provisioning"
+    assert Client(HTTP_HOST="nobody.localhost").get("/api/").status_code == 404

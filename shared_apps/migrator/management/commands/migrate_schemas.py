@@ -101,6 +101,7 @@ class Command(BaseCommand):
             shared=True,
             interactive=False,
             fake=options["fake"],
+            run_syncdb=options.get("run_syncdb", False),  # `migrate` passes it through
             verbosity=options["verbosity"],
             stdout=self.stdout,
             stderr=self.stderr,
