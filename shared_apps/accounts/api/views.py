@@ -195,11 +195,14 @@ class InvitationAcceptView(APIView):
     account. Already have an account: send your current `password`. The token works once,
     until it expires or is withdrawn. Then sign in with `POST /api/auth/token/`.
 
-    **Permissions:** anyone; the invitation token is the proof.
+    **Permissions:** anyone; the invitation token is the proof. Attempts are throttled per
+    token and per client IP (429 with `Retry-After`).
     """
 
     authentication_classes: list = []
     permission_classes = [AllowAny]
+    throttle_classes = [LoginIPThrottle, LoginAccountThrottle]
+    throttle_account_field = "token"
 
     @extend_schema(
         request=InvitationAcceptSerializer,
@@ -208,6 +211,7 @@ class InvitationAcceptView(APIView):
             400: OpenApiResponse(
                 description="Unknown, used, withdrawn or expired token; bad password."
             ),
+            429: OpenApiResponse(description="Too many attempts; retry after `Retry-After` s."),
         },
         auth=[],
     )
@@ -229,13 +233,22 @@ class PasswordResetView(APIView):
     Always answers 202, so it never tells whether an account exists. On an organisation's host
     only its members get a link; on the base domain every user does.
 
-    **Permissions:** anyone.
+    **Permissions:** anyone. Requests are throttled per email and per client IP (429 with
+    `Retry-After`).
     """
 
     authentication_classes: list = []
     permission_classes = [AllowAny]
+    throttle_classes = [LoginIPThrottle, LoginAccountThrottle]
 
-    @extend_schema(request=PasswordResetRequestSerializer, responses={202: None}, auth=[])
+    @extend_schema(
+        request=PasswordResetRequestSerializer,
+        responses={
+            202: None,
+            429: OpenApiResponse(description="Too many attempts; retry after `Retry-After` s."),
+        },
+        auth=[],
+    )
     def post(self, request):
         serializer = PasswordResetRequestSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
@@ -249,15 +262,22 @@ class PasswordResetView(APIView):
 class PasswordResetConfirmView(APIView):
     """Choose a new password with the `uid` and `token` of an emailed link (works once).
 
-    **Permissions:** anyone; the link is the proof.
+    **Permissions:** anyone; the link is the proof. Attempts are throttled per link's user
+    (`uid`) and per client IP (429 with `Retry-After`).
     """
 
     authentication_classes: list = []
     permission_classes = [AllowAny]
+    throttle_classes = [LoginIPThrottle, LoginAccountThrottle]
+    throttle_account_field = "uid"
 
     @extend_schema(
         request=PasswordResetConfirmSerializer,
-        responses={200: None, 400: OpenApiResponse(description="Bad link or weak password.")},
+        responses={
+            200: None,
+            400: OpenApiResponse(description="Bad link or weak password."),
+            429: OpenApiResponse(description="Too many attempts; retry after `Retry-After` s."),
+        },
         auth=[],
     )
     def post(self, request):
