@@ -1,25 +1,46 @@
-"""Two admin sites: operators manage the public schema, tenant owners/admins their own schema."""
+"""Two admin sites: operators manage the public schema, tenant owners/admins their own schema.
 
+The tenant admin (`<slug>.<base domain>/admin/`) signs people in by their membership, not
+`is_staff`: owners and admins of that tenant, nobody else (RLS hides other users on a tenant
+host, operators included). What each may do to a model follows the API's permission matrix
+for its role (`config.api.permissions`).
+"""
+
+import uuid
 from functools import wraps
 
+from django import forms
 from django.contrib import admin
 from django.contrib.admin import AdminSite
+from django.db import transaction
 
 import rls
 
 TENANT_ADMIN_ROLES = {"owner", "admin"}
 
 
-def user_administers_tenant(request) -> bool:
-    """Return whether the signed-in user may use the admin of the request's tenant."""
-    user, tenant = request.user, getattr(request, "tenant", None)
-    if not (user.is_active and user.is_authenticated and tenant is not None):
+def membership_administers(*, user, tenant) -> bool:
+    """Return whether `user` is an owner or admin of `tenant`."""
+    if tenant is None or not (user.is_authenticated and user.is_active):
         return False
-    if user.is_superuser:
-        return True
     from shared_apps.accounts.selectors import membership_role_get
 
     return membership_role_get(user=user, tenant=tenant) in TENANT_ADMIN_ROLES
+
+
+def admin_role(request) -> str | None:
+    """Return the signed-in user's role in the request's tenant when it may use the admin."""
+    from config.api.permissions import request_role
+
+    if getattr(request, "tenant", None) is None or not request.user.is_active:
+        return None
+    role = request_role(request)
+    return role if role in TENANT_ADMIN_ROLES else None
+
+
+def user_administers_tenant(request) -> bool:
+    """Return whether the signed-in user may use the admin of the request's tenant."""
+    return admin_role(request) is not None
 
 
 class PublicAdminSite(AdminSite):
@@ -87,6 +108,12 @@ class TenantAdminSite(AdminSite):
     site_header = "Dev Context"
     site_title = "Dev Context"
 
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        from shared_apps.accounts.forms import TenantAdminAuthenticationForm
+
+        self.login_form = TenantAdminAuthenticationForm
+
     def has_permission(self, request) -> bool:
         return user_administers_tenant(request)
 
@@ -97,23 +124,98 @@ class TenantAdminSite(AdminSite):
         return context
 
 
+def member_labels(request) -> dict[uuid.UUID, str]:
+    """Map the tenant's members' ids to "Name <email>", read once per request."""
+    if not hasattr(request, "member_labels"):
+        from shared_apps.accounts.selectors import membership_list
+
+        request.member_labels = {
+            m.user_id: f"{m.user.full_name} <{m.user.email}>" if m.user.full_name else m.user.email
+            for m in membership_list(tenant=request.tenant)
+        }
+    return request.member_labels
+
+
 class TenantModelAdmin(admin.ModelAdmin):
-    """Grants the tenant's owners and admins full rights on the tenant's own models."""
+    """A tenant model in the tenant admin: role-based rights, people shown by name.
+
+    `resource` is the model's key in the permission matrix; `user_fields` are UUID columns
+    that hold a user's id (references across schemas have no foreign key): forms offer the
+    tenant's members by name and email, change lists show them instead of raw UUIDs.
+    """
+
+    resource: str = ""
+    user_fields: tuple[str, ...] = ()
+
+    def _may(self, request, write: bool) -> bool:
+        from config.api.permissions import PERMISSION_MATRIX, role_at_least
+
+        role = admin_role(request)
+        access = PERMISSION_MATRIX[self.resource]
+        return role is not None and role_at_least(role, access.write if write else access.read)
 
     def has_module_permission(self, request) -> bool:
-        return user_administers_tenant(request)
+        return self._may(request, write=False)
 
     def has_view_permission(self, request, obj=None) -> bool:
-        return user_administers_tenant(request)
+        return self._may(request, write=False)
 
     def has_add_permission(self, request) -> bool:
-        return user_administers_tenant(request)
+        return self._may(request, write=True)
 
     def has_change_permission(self, request, obj=None) -> bool:
-        return user_administers_tenant(request)
+        return self._may(request, write=True)
 
     def has_delete_permission(self, request, obj=None) -> bool:
-        return user_administers_tenant(request)
+        return self._may(request, write=True)
+
+    def save_model(self, request, obj, form, change):
+        if not change and getattr(obj, "created_by", False) is None:
+            obj.created_by = request.user.pk
+        with transaction.atomic():
+            super().save_model(request, obj, form, change)
+            self._audit(request, obj, "update" if change else "create")
+
+    def delete_model(self, request, obj):
+        with transaction.atomic():
+            self._audit(request, obj, "delete")
+            super().delete_model(request, obj)
+
+    def delete_queryset(self, request, queryset):
+        with transaction.atomic():
+            for obj in queryset:
+                self._audit(request, obj, "delete")
+            super().delete_queryset(request, queryset)
+
+    def _audit(self, request, obj, verb: str) -> None:
+        # The API's services audit every write; changes made here are recorded the same way.
+        from config.api.viewsets import audit_context
+
+        audit_context(request).record(f"{self.model._meta.model_name}.{verb}", obj, via="admin")
+
+    def get_list_display(self, request):
+        shown = list(super().get_list_display(request))
+        return shown + [self._user_column(name, request) for name in self.user_fields]
+
+    def _user_column(self, name: str, request):
+        def column(obj):
+            value = getattr(obj, name)
+            return member_labels(request).get(value, value) if value else "—"
+
+        column.short_description = self.model._meta.get_field(name).verbose_name
+        return column
+
+    def formfield_for_dbfield(self, db_field, request, **kwargs):
+        if db_field.name not in self.user_fields:
+            return super().formfield_for_dbfield(db_field, request, **kwargs)
+        choices = sorted(member_labels(request).items(), key=lambda item: item[1].lower())
+        return forms.TypedChoiceField(
+            choices=[("", "—")] + [(str(pk), label) for pk, label in choices],
+            coerce=uuid.UUID,
+            empty_value=None,
+            required=not db_field.blank,
+            label=db_field.verbose_name.capitalize(),
+        )
 
 
 public_admin = PublicAdminSite(name="public_admin")

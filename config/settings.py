@@ -184,6 +184,15 @@ TIME_ZONE = "UTC"
 USE_I18N = True
 USE_TZ = True
 
+# Invitations, set-password and reset links go out through Django's email backend: EMAIL_URL
+# (django-environ: smtp+tls://user:pass@host:587, consolemail://) — the console by default;
+# the test runner swaps in the in-memory backend.
+vars().update(env.email_url("EMAIL_URL", default="consolemail://"))
+DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", default="Dev Context <no-reply@localhost>")
+# How long a set-password or password-reset link works (Django's token generator).
+PASSWORD_RESET_TIMEOUT = env.int("PASSWORD_RESET_TIMEOUT", default=3 * 24 * 3600)
+LOGIN_REDIRECT_URL = "/api/"
+
 STATIC_URL = "static/"
 STATIC_ROOT = env.path("STATIC_ROOT", default=BASE_DIR / "staticfiles")
 STORAGES = {

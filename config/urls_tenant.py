@@ -3,9 +3,14 @@
 from django.urls import include, path
 
 from config.admin_sites import tenant_admin
+from shared_apps.accounts.views import invitation_accept_page, password_urlpatterns
 
 urlpatterns = [
     path("api/", include("config.api.urls_tenant")),
+    # The browsable API's "Log in" link (DRF's session login: members of this tenant).
+    path("api-auth/", include("rest_framework.urls")),
+    path("invitations/accept/", invitation_accept_page, name="invitation_accept_page"),
+    *password_urlpatterns,
     path("admin/", tenant_admin.urls),
 ]
 

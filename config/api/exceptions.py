@@ -14,6 +14,8 @@ from rest_framework.response import Response
 from rest_framework.serializers import as_serializer_error
 from rest_framework.views import exception_handler
 
+from shared_apps.audit.services import DeletionRefused
+
 
 def api_exception_handler(exc, context):
     if isinstance(exc, DjangoValidationError):
@@ -21,6 +23,8 @@ def api_exception_handler(exc, context):
         if set(errors) == {"detail"}:  # a rule about the whole object, not a field: a string
             return _error(status.HTTP_400_BAD_REQUEST, " ".join(map(str, errors["detail"])))
         exc = exceptions.ValidationError(errors)
+    elif isinstance(exc, DeletionRefused):
+        return Response({"detail": str(exc), "holds": exc.holds}, status=status.HTTP_409_CONFLICT)
     elif isinstance(exc, ProtectedError | RestrictedError):
         return _error(status.HTTP_409_CONFLICT, "Still in use by other objects; remove them first.")
     elif isinstance(exc, IntegrityError):

@@ -19,6 +19,7 @@ ROLE_RANK = {Role.VIEWER: 1, Role.MEMBER: 2, Role.ADMIN: 3, Role.OWNER: 4}
 class Access(NamedTuple):
     read: str
     write: str
+    create: str | None = None  # POST, when it differs from the other writes
 
 
 VIEWER, MEMBER, ADMIN, OWNER = Role.VIEWER, Role.MEMBER, Role.ADMIN, Role.OWNER
@@ -46,19 +47,23 @@ PERMISSION_MATRIX: dict[str, Access] = {
     # Secrets and who gets in: admins only, even to read.
     "webhooks": Access(ADMIN, ADMIN),
     "invitations": Access(ADMIN, ADMIN),
-    # Who holds which role: everyone sees it, only owners change it.
-    "memberships": Access(VIEWER, OWNER),
+    # Who holds which role: everyone sees it, admins add existing users as they invite people
+    # (only owners make owners: see access.membership_add), only owners change or remove.
+    "memberships": Access(VIEWER, OWNER, create=ADMIN),
     # Every member manages their own tokens; owners see and revoke everyone's (see selectors).
     "tokens": Access(VIEWER, VIEWER),
     "me": Access(VIEWER, VIEWER),
 }
 
 OWN_TOKENS_NOTE = "Members see and revoke only their own tokens; owners see and revoke all."
+NOTES = {"tokens": OWN_TOKENS_NOTE, "memberships": "Only owners add owners."}
 
 
 def required_role(resource: str, method: str) -> str:
     access = PERMISSION_MATRIX[resource]
-    return access.read if method in SAFE_METHODS else access.write
+    if method in SAFE_METHODS:
+        return access.read
+    return access.create if method == "POST" and access.create else access.write
 
 
 def role_at_least(role: str | None, minimum: str) -> bool:
@@ -68,7 +73,9 @@ def role_at_least(role: str | None, minimum: str) -> bool:
 def permission_description(resource: str) -> str:
     access = PERMISSION_MATRIX[resource]
     text = f"**Permissions:** read: `{access.read}` or above; write: `{access.write}` or above."
-    return f"{text} {OWN_TOKENS_NOTE}" if resource == "tokens" else text
+    if access.create:
+        text += f" Create: `{access.create}` or above."
+    return f"{text} {NOTES[resource]}" if resource in NOTES else text
 
 
 def request_role(request) -> str | None:

@@ -47,6 +47,13 @@ for prefix, viewset, basename in ROUTES:
 urlpatterns = [
     path("me/", accounts.MeView.as_view(), name="me"),
     path("auth/token/", accounts.AuthTokenView.as_view(), name="auth-token"),
+    path("auth/password-reset/", accounts.PasswordResetView.as_view(), name="password-reset"),
+    path(
+        "auth/password-reset/confirm/",
+        accounts.PasswordResetConfirmView.as_view(),
+        name="password-reset-confirm",
+    ),
+    path("invitations/accept/", accounts.InvitationAcceptView.as_view(), name="invitation-accept"),
     path("schema/", SpectacularAPIView.as_view(urlconf="config.urls_tenant"), name="api-schema"),
     path("docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
     *router.urls,

@@ -6,6 +6,7 @@ returning its queryset, and `services` to create/update/delete. Views never save
 
 from __future__ import annotations
 
+import inspect
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -13,10 +14,10 @@ from typing import Any
 from django.core.exceptions import ObjectDoesNotExist, ValidationError
 from django.db import transaction
 from django.http import Http404
-from rest_framework import viewsets
+from rest_framework import exceptions, viewsets
 from rest_framework.permissions import SAFE_METHODS
 
-from config.api.permissions import TenantRolePermission
+from config.api.permissions import ADMIN, TenantRolePermission, request_role, role_at_least
 from shared_apps.audit.services import AuditContext
 
 UUID_PATTERN = "[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}"
@@ -112,4 +113,17 @@ class TenantModelViewSet(TenantGenericViewSet, viewsets.ModelViewSet):
         )
 
     def perform_destroy(self, instance):
-        self.services.delete(audit=self.audit_context(), instance=instance)
+        options = {}
+        if "cascade" in inspect.signature(self.services.delete).parameters:
+            options["cascade"] = self.cascade_requested()
+        self.services.delete(audit=self.audit_context(), instance=instance, **options)
+
+    def cascade_requested(self) -> bool:
+        """Parse `?cascade=true`: a delete that takes the object's children along (admins+)."""
+        value = self.request.query_params.get("cascade", "false").lower()
+        if value not in {"true", "false", "1", "0"}:
+            raise exceptions.ValidationError({"cascade": ["Use true or false."]})
+        cascade = value in {"true", "1"}
+        if cascade and not role_at_least(request_role(self.request), ADMIN):
+            raise exceptions.PermissionDenied("Only owners and admins delete with cascade=true.")
+        return cascade

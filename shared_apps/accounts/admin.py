@@ -50,5 +50,5 @@ class ApiTokenAdmin(OperatorAuditedAdmin):
 
 @admin.register(Invitation, site=public_admin)
 class InvitationAdmin(OperatorAuditedAdmin):
-    list_display = ["email", "tenant", "role", "expires_at", "accepted_at"]
+    list_display = ["email", "tenant", "role", "expires_at", "accepted_at", "revoked_at"]
     readonly_fields = ["token_hash"]

@@ -3,7 +3,7 @@
 from django.db import connection
 from django.db.models import QuerySet
 
-from shared_apps.accounts.models import ApiToken, Invitation, Membership
+from shared_apps.accounts.models import ApiToken, Invitation, Membership, User
 
 
 def membership_role_get(*, user, tenant) -> str | None:
@@ -11,17 +11,6 @@ def membership_role_get(*, user, tenant) -> str | None:
     return (
         Membership.objects.filter(user=user, tenant=tenant).values_list("role", flat=True).first()
     )
-
-
-def user_id_get(*, email: str):
-    """Return the id of the active user with this email in any tenant, or None.
-
-    Inside a tenant RLS shows only its members' rows; this reads across that view through the
-    owner's function of accounts 0007, which answers the one id and no other column or user.
-    """
-    with connection.cursor() as cursor:
-        cursor.execute("SELECT accounts_user_id_by_email(%s)", [email])
-        return cursor.fetchone()[0]
 
 
 def membership_exists(*, tenant, user_id) -> bool:
@@ -42,3 +31,8 @@ def api_token_list(*, tenant, user, include_everyones: bool) -> QuerySet[ApiToke
 
 def invitation_list(*, tenant) -> QuerySet[Invitation]:
     return Invitation.objects.filter(tenant=tenant).order_by("-created_at")
+
+
+def user_needs_password(user: User) -> bool:
+    """Whether the user has never chosen a password (unusable, or empty from older rows)."""
+    return not user.password or not user.has_usable_password()

@@ -92,9 +92,42 @@ def audited_update(*, audit: AuditContext, instance: models.Model, action: str, 
     return instance
 
 
+class DeletionRefused(Exception):
+    """Deleting would silently take children with it (the API answers 409 naming them)."""
+
+    def __init__(self, instance: models.Model, holds: dict[str, int]):
+        self.holds = holds
+        listed = ", ".join(f"{count} {name}" for name, count in holds.items())
+        super().__init__(
+            f"This {instance._meta.verbose_name} holds {listed}; delete or move them first,"
+            " or ask for a cascading delete (?cascade=true, owners and admins)."
+        )
+
+
 @transaction.atomic
-def audited_delete(*, audit: AuditContext, instance: models.Model, action: str) -> None:
-    """Delete `instance` and audit it as `action` (the audit row keeps its type and id)."""
+def audited_delete(
+    *,
+    audit: AuditContext,
+    instance: models.Model,
+    action: str,
+    children: tuple[str, ...] = (),
+    cascade: bool = False,
+) -> None:
+    """Delete `instance` and audit it as `action` (the audit row keeps its type and id).
+
+    `children` names the reverse relations whose rows the delete would take with it: unless
+    `cascade`, any such row refuses the delete (DeletionRefused); with it, the audit row
+    records how many of each went.
+    """
+    holds = {}
+    if children:
+        # Lock the parent first: inserting a child takes FOR KEY SHARE on it, so no child can
+        # appear between the count and the delete.
+        type(instance)._default_manager.select_for_update().filter(pk=instance.pk).exists()
+        counts = {name: getattr(instance, name).count() for name in children}
+        holds = {name.replace("_", " "): count for name, count in counts.items() if count}
+        if holds and not cascade:
+            raise DeletionRefused(instance, holds)
     target = (instance._meta.label_lower, instance.pk)
     instance.delete()
-    audit.record(action, target)
+    audit.record(action, target, **({"cascade": holds} if holds else {}))

@@ -6,13 +6,16 @@ from datetime import timedelta
 from pathlib import Path
 
 from django.conf import settings
+from django.contrib.auth.hashers import make_password
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 from django.db import IntegrityError, OperationalError, connection, transaction
 from django.utils import timezone
 
 from rls.tenant_roles import tenant_role_drop, tenant_role_provision
+from shared_apps.accounts.emails import owner_welcome_email_send
 from shared_apps.accounts.models import Membership, Role, User
+from shared_apps.accounts.selectors import user_needs_password
 from shared_apps.audit.services import audit_record
 from shared_apps.tenants import citus, provisioning
 from shared_apps.tenants.models import Domain, Tenant
@@ -115,7 +118,9 @@ def tenant_provision(*, tenant: Tenant, owner_email: str | None = None) -> Tenan
             created = provisioning.schema_provision(
                 schema_name=locked.schema_name, template=template
             )
-            tenant_attach_owner(tenant=locked, owner_email=owner_email, fresh=created)
+            owner = tenant_attach_owner(tenant=locked, owner_email=owner_email, fresh=created)
+            if owner is not None and user_needs_password(owner):
+                owner_welcome_email_send(user=owner, tenant=locked, base_url=tenant_url(locked))
             locked.status, locked.status_reason = Tenant.Status.ACTIVE, ""
             if citus.citus_active():  # the worker Citus placed the new schema on
                 locked.node = citus.schema_nodes([locked.schema_name]).get(locked.schema_name, "")
@@ -146,8 +151,12 @@ def tenant_mark_failed(*, tenant: Tenant, reason: str) -> None:
         logger.exception("Could not mark %s failed", tenant.slug)
 
 
-def tenant_attach_owner(*, tenant: Tenant, owner_email: str | None, fresh: bool = False) -> None:
-    """Create the primary domain and the owner's membership unless they exist.
+def tenant_attach_owner(
+    *, tenant: Tenant, owner_email: str | None, fresh: bool = False
+) -> User | None:
+    """Create the primary domain and the owner's membership unless they exist; return the owner.
+
+    A new owner has no password yet (unusable): they choose one through the emailed link.
 
     `fresh`: the caller created the schema in this very transaction, so nothing of this tenant
     can exist yet; plain INSERTs then save the lookups and savepoints of get_or_create.
@@ -155,18 +164,21 @@ def tenant_attach_owner(*, tenant: Tenant, owner_email: str | None, fresh: bool 
     domain = tenant_primary_domain(tenant.slug)
     owner = None
     if owner_email:
-        owner, _ = User.objects.get_or_create(email=normalise_email(owner_email))
+        owner, _ = User.objects.get_or_create(
+            email=normalise_email(owner_email), defaults={"password": make_password(None)}
+        )
     if fresh:
         # A domain that already routes to another tenant fails here (unique violation).
         Domain.objects.bulk_create([Domain(domain=domain, tenant=tenant, is_primary=True)])
         if owner is not None:
             Membership.objects.bulk_create([Membership(user=owner, tenant=tenant, role=Role.OWNER)])
-        return
+        return owner
     # `tenant` in the lookup: a domain that already routes to another tenant is an error
     # (unique violation), never silently adopted.
     Domain.objects.get_or_create(domain=domain, tenant=tenant, defaults={"is_primary": True})
     if owner is not None:
         Membership.objects.get_or_create(user=owner, tenant=tenant, defaults={"role": Role.OWNER})
+    return owner
 
 
 def tenant_create(

@@ -7,5 +7,10 @@ from tenant_apps.context.models import (
     SessionEvent,
 )
 
-for model in (Session, SessionEvent, ContextDocument, ContextSnippet, Decision):
-    tenant_admin.register(model, TenantModelAdmin)
+tenant_admin.register(Session, TenantModelAdmin, resource="sessions", user_fields=("user_id",))
+tenant_admin.register(SessionEvent, TenantModelAdmin, resource="session-events")
+tenant_admin.register(
+    ContextDocument, TenantModelAdmin, resource="documents", user_fields=("created_by",)
+)
+tenant_admin.register(ContextSnippet, TenantModelAdmin, resource="snippets")
+tenant_admin.register(Decision, TenantModelAdmin, resource="decisions")

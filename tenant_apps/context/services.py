@@ -52,8 +52,14 @@ def session_update(*, audit: AuditContext, instance: Session, **fields) -> Sessi
     return audited_update(audit=audit, instance=instance, action="session.update", **fields)
 
 
-def session_delete(*, audit: AuditContext, instance: Session) -> None:
-    audited_delete(audit=audit, instance=instance, action="session.delete")
+def session_delete(*, audit: AuditContext, instance: Session, cascade: bool = False) -> None:
+    audited_delete(
+        audit=audit,
+        instance=instance,
+        action="session.delete",
+        children=("events", "snippets"),
+        cascade=cascade,
+    )
 
 
 @transaction.atomic
@@ -99,8 +105,16 @@ def document_update(*, audit: AuditContext, instance: ContextDocument, **fields)
     return audited_update(audit=audit, instance=instance, action="document.update", **fields)
 
 
-def document_delete(*, audit: AuditContext, instance: ContextDocument) -> None:
-    audited_delete(audit=audit, instance=instance, action="document.delete")
+def document_delete(
+    *, audit: AuditContext, instance: ContextDocument, cascade: bool = False
+) -> None:
+    audited_delete(
+        audit=audit,
+        instance=instance,
+        action="document.delete",
+        children=("snippets",),
+        cascade=cascade,
+    )
 
 
 def _snippet_fields(fields: dict, *, document=None, session=None) -> dict:

@@ -16,8 +16,14 @@ def project_update(*, audit: AuditContext, instance: Project, **fields) -> Proje
     return audited_update(audit=audit, instance=instance, action="project.update", **fields)
 
 
-def project_delete(*, audit: AuditContext, instance: Project) -> None:
-    audited_delete(audit=audit, instance=instance, action="project.delete")
+def project_delete(*, audit: AuditContext, instance: Project, cascade: bool = False) -> None:
+    audited_delete(
+        audit=audit,
+        instance=instance,
+        action="project.delete",
+        children=("repositories", "milestones", "tasks", "sessions", "documents", "decisions"),
+        cascade=cascade,
+    )
 
 
 def repository_create(*, audit: AuditContext, **fields) -> Repository:

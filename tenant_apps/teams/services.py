@@ -15,8 +15,14 @@ def team_update(*, audit: AuditContext, instance: Team, **fields) -> Team:
     return audited_update(audit=audit, instance=instance, action="team.update", **fields)
 
 
-def team_delete(*, audit: AuditContext, instance: Team) -> None:
-    audited_delete(audit=audit, instance=instance, action="team.delete")
+def team_delete(*, audit: AuditContext, instance: Team, cascade: bool = False) -> None:
+    audited_delete(
+        audit=audit,
+        instance=instance,
+        action="team.delete",
+        children=("members",),
+        cascade=cascade,
+    )
 
 
 def _check_team_user(*, audit: AuditContext, team: Team, user_id, member_id=None) -> None:

@@ -77,8 +77,14 @@ def task_update(*, audit: AuditContext, instance: Task, **fields) -> Task:
     return audited_update(audit=audit, instance=instance, action="task.update", **fields)
 
 
-def task_delete(*, audit: AuditContext, instance: Task) -> None:
-    audited_delete(audit=audit, instance=instance, action="task.delete")
+def task_delete(*, audit: AuditContext, instance: Task, cascade: bool = False) -> None:
+    audited_delete(
+        audit=audit,
+        instance=instance,
+        action="task.delete",
+        children=("comments", "task_labels"),
+        cascade=cascade,
+    )
 
 
 def task_comment_create(*, audit: AuditContext, task: Task, body: str) -> TaskComment:
@@ -108,8 +114,14 @@ def label_update(*, audit: AuditContext, instance: Label, **fields) -> Label:
     return audited_update(audit=audit, instance=instance, action="label.update", **fields)
 
 
-def label_delete(*, audit: AuditContext, instance: Label) -> None:
-    audited_delete(audit=audit, instance=instance, action="label.delete")
+def label_delete(*, audit: AuditContext, instance: Label, cascade: bool = False) -> None:
+    audited_delete(
+        audit=audit,
+        instance=instance,
+        action="label.delete",
+        children=("task_labels",),
+        cascade=cascade,
+    )
 
 
 def task_label_add(*, audit: AuditContext, task: Task, label: Label) -> TaskLabel:

@@ -3,7 +3,7 @@
 import pytest
 from django_tenants.utils import tenant_context
 
-from config.api.permissions import PERMISSION_MATRIX, role_at_least
+from config.api.permissions import PERMISSION_MATRIX, required_role, role_at_least
 from shared_apps.accounts.models import Role
 from shared_apps.audit.models import AuditEvent
 from tests.api.conftest import ROLES
@@ -26,10 +26,11 @@ def test_permission_matrix(resource, role, acme, acme_data, client_for):
         payload = resource.payload(acme_data)
     path = resource.path(acme_data)
     may_read, may_write = role_at_least(role, access.read), role_at_least(role, access.write)
+    may_create = role_at_least(role, required_role(resource.name, "POST"))
 
     assert client.get(path).status_code == (200 if may_read else 403)
     assert client.get(f"{path}{row.pk}/").status_code == (200 if may_read else 403)
-    assert client.post(path, payload, format="json").status_code == (201 if may_write else 403)
+    assert client.post(path, payload, format="json").status_code == (201 if may_create else 403)
     if resource.change is not None:
         response = client.patch(f"{path}{row.pk}/", resource.change, format="json")
         assert response.status_code == (200 if may_write else 403)

@@ -1,16 +1,10 @@
 """A real browser (Debian's headless Chromium) opens Swagger UI on a tenant host."""
 
-from pathlib import Path
 from urllib.parse import urlsplit
 
-import pytest
+from tests.browser import chromium_launch, needs_chromium
 
-CHROMIUM = "/usr/bin/chromium"
-
-pytestmark = pytest.mark.skipif(
-    not Path(CHROMIUM).exists(),
-    reason=f"needs Debian's chromium at {CHROMIUM} (.ci/run installs it: apt-get install chromium)",
-)
+pytestmark = needs_chromium
 
 
 def test_swagger_ui_on_a_tenant_host_lists_the_operations(live_server, acme):
@@ -18,15 +12,7 @@ def test_swagger_ui_on_a_tenant_host_lists_the_operations(live_server, acme):
 
     port = urlsplit(live_server.url).port
     with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(
-            executable_path=CHROMIUM,
-            args=[
-                "--no-sandbox",
-                "--headless",
-                "--disable-gpu",
-                "--host-resolver-rules=MAP *.localhost 127.0.0.1",
-            ],
-        )
+        browser = chromium_launch(playwright)
         try:
             page = browser.new_page()
             response = page.goto(f"http://acme.localhost:{port}/api/docs/")

@@ -34,14 +34,17 @@ class InvitationSerializer(serializers.ModelSerializer):
     token = serializers.CharField(
         read_only=True, help_text="The invitation token: returned once, on creation only."
     )
+    state = serializers.ChoiceField(
+        choices=["pending", "accepted", "revoked", "expired"], read_only=True
+    )
 
     class Meta:
         model = Invitation
         fields = [
             "id", "email", "role", "token", "invited_by", "created_at", "expires_at",
-            "accepted_at",
+            "accepted_at", "revoked_at", "state",
         ]  # fmt: skip
-        read_only_fields = ["invited_by", "accepted_at"]
+        read_only_fields = ["invited_by", "accepted_at", "revoked_at"]
         extra_kwargs = {"expires_at": {"required": False}}
 
 
@@ -63,3 +66,23 @@ class TokenRequestSerializer(serializers.Serializer):
     email = serializers.EmailField()
     password = serializers.CharField(max_length=200, style={"input_type": "password"})
     name = serializers.CharField(max_length=100, required=False, default="api")
+
+
+class InvitationAcceptSerializer(serializers.Serializer):
+    token = serializers.CharField(max_length=200)
+    password = serializers.CharField(
+        max_length=200,
+        style={"input_type": "password"},
+        help_text="New users choose it; existing users prove who they are with theirs.",
+    )
+    full_name = serializers.CharField(max_length=200, required=False, default="", allow_blank=True)
+
+
+class PasswordResetRequestSerializer(serializers.Serializer):
+    email = serializers.EmailField()
+
+
+class PasswordResetConfirmSerializer(serializers.Serializer):
+    uid = serializers.CharField(max_length=100, help_text="The `uidb64` part of the link.")
+    token = serializers.CharField(max_length=100)
+    new_password = serializers.CharField(max_length=200, style={"input_type": "password"})

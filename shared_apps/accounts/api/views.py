@@ -1,4 +1,6 @@
-"""The tenant's memberships, API tokens and invitations; `/api/me/`; `POST /api/auth/token/`."""
+"""The tenant's memberships, API tokens and invitations; `/api/me/`; `POST /api/auth/token/`;
+accepting invitations and setting passwords (no sign-in needed: the token or link is the proof).
+"""
 
 from django.contrib.auth import authenticate
 from drf_spectacular.utils import OpenApiResponse, extend_schema
@@ -13,11 +15,15 @@ from config.api.viewsets import TenantGenericViewSet, TenantViewSetMixin, client
 from shared_apps.accounts import access, selectors
 from shared_apps.accounts.api.serializers import (
     ApiTokenSerializer,
+    InvitationAcceptSerializer,
     InvitationSerializer,
     MembershipSerializer,
     MeSerializer,
+    PasswordResetConfirmSerializer,
+    PasswordResetRequestSerializer,
     TokenRequestSerializer,
 )
+from shared_apps.accounts.forms import PasswordResetForm
 from shared_apps.accounts.models import Role
 from shared_apps.audit.services import AuditContext
 
@@ -25,8 +31,9 @@ INVALID_CREDENTIALS = "Invalid email or password, or not a member of this organi
 
 
 class MembershipViewSet(TenantGenericViewSet, viewsets.ModelViewSet):
-    """Who belongs to the organisation with which role. Owners add (by email of an existing
-    user), change and remove members; the last owner cannot be demoted or removed."""
+    """Who belongs to the organisation with which role. Admins add existing users by email
+    (only owners add owners); owners change roles and remove members; the last owner cannot
+    be demoted or removed."""
 
     resource = "memberships"
     serializer_class = MembershipSerializer
@@ -43,6 +50,7 @@ class MembershipViewSet(TenantGenericViewSet, viewsets.ModelViewSet):
             audit=self.audit_context(),
             email=data["user"]["email"],
             role=data.get("role", Role.MEMBER),
+            adder_role=request_role(self.request),
         )
 
     def perform_update(self, serializer):
@@ -95,8 +103,9 @@ class InvitationViewSet(
     mixins.DestroyModelMixin,
     TenantGenericViewSet,
 ):
-    """Invitations to join the organisation; the token is returned once. Only owners invite
-    owners. `expires_at` defaults to seven days from now; DELETE withdraws an invitation."""
+    """Invitations to join the organisation; the token is returned once and emailed to the
+    invitee with a link to accept it. Only owners invite owners. `expires_at` defaults to seven
+    days from now; DELETE withdraws a pending invitation (it stays listed with `revoked_at`)."""
 
     resource = "invitations"
     serializer_class = InvitationSerializer
@@ -110,6 +119,7 @@ class InvitationViewSet(
         invitation, key = access.invitation_create(
             audit=self.audit_context(),
             inviter_role=request_role(self.request),
+            base_url=self.request.build_absolute_uri("/"),
             **serializer.validated_data,
         )
         invitation.token = key
@@ -176,3 +186,109 @@ class AuthTokenView(APIView):
         token, key = access.api_token_issue(audit=audit, name=data["name"])
         token.key = key
         return Response(ApiTokenSerializer(token).data, status=status.HTTP_201_CREATED)
+
+
+class InvitationAcceptView(APIView):
+    """Accept an invitation with its token and join with the invitation's role.
+
+    New to Dev Context: send a `password` to choose (and optionally `full_name`); you get an
+    account. Already have an account: send your current `password`. The token works once,
+    until it expires or is withdrawn. Then sign in with `POST /api/auth/token/`.
+
+    **Permissions:** anyone; the invitation token is the proof. Attempts are throttled per
+    token and per client IP (429 with `Retry-After`).
+    """
+
+    authentication_classes: list = []
+    permission_classes = [AllowAny]
+    throttle_classes = [LoginIPThrottle, LoginAccountThrottle]
+    throttle_account_field = "token"
+
+    @extend_schema(
+        request=InvitationAcceptSerializer,
+        responses={
+            201: MembershipSerializer,
+            400: OpenApiResponse(
+                description="Unknown, used, withdrawn or expired token; bad password."
+            ),
+            429: OpenApiResponse(description="Too many attempts; retry after `Retry-After` s."),
+        },
+        auth=[],
+    )
+    def post(self, request):
+        tenant = getattr(request._request, "tenant", None)
+        if tenant is None:
+            raise exceptions.NotFound("Accept an invitation on its organisation's host.")
+        serializer = InvitationAcceptSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        membership = access.invitation_accept(
+            tenant=tenant, ip=client_ip(request), **serializer.validated_data
+        )
+        return Response(MembershipSerializer(membership).data, status=status.HTTP_201_CREATED)
+
+
+class PasswordResetView(APIView):
+    """Email a link to choose a new password to the account with this email.
+
+    Always answers 202, so it never tells whether an account exists. On an organisation's host
+    only its members get a link; on the base domain every user does.
+
+    **Permissions:** anyone. Requests are throttled per email and per client IP (429 with
+    `Retry-After`).
+    """
+
+    authentication_classes: list = []
+    permission_classes = [AllowAny]
+    throttle_classes = [LoginIPThrottle, LoginAccountThrottle]
+
+    @extend_schema(
+        request=PasswordResetRequestSerializer,
+        responses={
+            202: None,
+            429: OpenApiResponse(description="Too many attempts; retry after `Retry-After` s."),
+        },
+        auth=[],
+    )
+    def post(self, request):
+        serializer = PasswordResetRequestSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        form = PasswordResetForm(data=serializer.validated_data)
+        if form.is_valid():
+            form.save(request=request._request, use_https=request.is_secure())
+        detail = "If this email belongs to an account here, a password link is on its way."
+        return Response({"detail": detail}, status=status.HTTP_202_ACCEPTED)
+
+
+class PasswordResetConfirmView(APIView):
+    """Choose a new password with the `uid` and `token` of an emailed link (works once).
+
+    **Permissions:** anyone; the link is the proof. Attempts are throttled per link's user
+    (`uid`) and per client IP (429 with `Retry-After`).
+    """
+
+    authentication_classes: list = []
+    permission_classes = [AllowAny]
+    throttle_classes = [LoginIPThrottle, LoginAccountThrottle]
+    throttle_account_field = "uid"
+
+    @extend_schema(
+        request=PasswordResetConfirmSerializer,
+        responses={
+            200: None,
+            400: OpenApiResponse(description="Bad link or weak password."),
+            429: OpenApiResponse(description="Too many attempts; retry after `Retry-After` s."),
+        },
+        auth=[],
+    )
+    def post(self, request):
+        serializer = PasswordResetConfirmSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        data = serializer.validated_data
+        access.user_password_reset(
+            uidb64=data["uid"],
+            token=data["token"],
+            new_password=data["new_password"],
+            tenant=getattr(request._request, "tenant", None),
+            ip=client_ip(request),
+        )
+        return Response({"detail": "Password set; sign in with it."})

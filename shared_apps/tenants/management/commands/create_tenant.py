@@ -2,6 +2,9 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError
 
+from shared_apps.accounts.emails import password_set_link
+from shared_apps.accounts.models import User
+from shared_apps.accounts.selectors import user_needs_password
 from shared_apps.tenants.models import Tenant
 from shared_apps.tenants.services import tenant_create, tenant_onboard, tenant_url
 
@@ -48,3 +51,9 @@ class Command(BaseCommand):
         self.stdout.write(
             self.style.SUCCESS(f"Created tenant {tenant.slug} (schema {tenant.schema_name}).")
         )
+        owner = User.objects.filter(email__iexact=(owner_email or "").strip()).first()
+        if owner is not None and user_needs_password(owner):
+            link = password_set_link(user=owner, base_url=tenant_url(tenant))
+            self.stdout.write(
+                f"The owner {owner.email} sets a password here (also emailed to them): {link}"
+            )
