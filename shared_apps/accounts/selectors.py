@@ -1,6 +1,5 @@
 """Reads about users and their memberships."""
 
-from django.db import connection
 from django.db.models import QuerySet
 
 from shared_apps.accounts.models import ApiToken, Invitation, Membership, User
