@@ -145,9 +145,9 @@ def clone_tenants(conn: psycopg.Connection, count: int) -> None:
             )
             conn.execute(
                 "WITH t AS (INSERT INTO public.tenants_tenant (id, schema_name, slug, name, plan,"
-                f" status, status_reason, created_at, updated_at, settings) VALUES ({tenant_id},"
-                " %s, %s,"
-                " %s, 'free', 'active', '', now(), now(), '{}') RETURNING id)"
+                f" status, status_reason, created_at, updated_at, settings, node) VALUES"
+                f" ({tenant_id}, %s, %s, %s, 'free', 'active', '', now(), now(), '{{}}', '')"
+                " RETURNING id)"
                 " INSERT INTO public.tenants_domain (id, domain, tenant_id, is_primary)"
                 " SELECT gen_random_uuid(), %s, id, true FROM t",
                 [schema, f"bench-{n:05d}", f"Bench {n}", domain.format(n=f"{n:05d}")],
