@@ -1,5 +1,6 @@
 """Settings for the unscoped baseline: the real settings with host routing replaced by a fixed
-schema and django-tenants' plain backend (no per-transaction RLS context)."""
+schema and django-tenants' plain backend (no per-transaction RLS context; `plain_backend` only
+keeps the scope stacks shared code pushes to)."""
 
 import os
 
@@ -13,4 +14,4 @@ MIDDLEWARE = [
     else name
     for name in MIDDLEWARE
 ]
-DATABASES["default"]["ENGINE"] = "django_tenants.postgresql_backend"
+DATABASES["default"]["ENGINE"] = "bench.api.plain_backend"
