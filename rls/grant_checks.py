@@ -10,7 +10,16 @@ import re
 import psycopg
 
 from rls.checks import FIX_ROLE, Finding
-from rls.hardening import NARROWED, REVOKED_FUNCTIONS, REVOKED_LANGUAGES, STRAY_SCHEMAS_SQL
+from rls.hardening import (
+    NARROWED,
+    PUBLIC_FUNCTION_SQL,
+    PUBLIC_LANGUAGE_SQL,
+    PUBLIC_TEMP_SQL,
+    REVOKED_FUNCTIONS,
+    REVOKED_LANGUAGES,
+    STRAY_SCHEMAS_SQL,
+    run_check_on_workers,
+)
 from rls.sql import quote
 from rls.tenant_roles import group_role_name, operator_role_name, role_prefix
 
@@ -61,6 +70,14 @@ SERVING_SQL = """
 SELECT rolinherit, has_database_privilege(current_database(), 'TEMPORARY')
 FROM pg_roles WHERE rolname = current_user
 """
+# On Citus the coordinator reaches a tenant's schema on its worker by logging in as the tenant's
+# role (see rls/README.md, "On Citus").
+NOLOGIN_ROLES_SQL = """
+SELECT t.schema_name FROM public.{table} t JOIN pg_roles r
+  ON r.rolname = %(prefix)s || replace(t.id::text, '-', '')
+WHERE t.status IN ('active', 'suspended') AND NOT r.rolcanlogin
+ORDER BY 1
+"""
 GUARD_SQL = """
 SELECT EXISTS (SELECT 1 FROM pg_trigger WHERE tgname = 'accounts_user_superuser_guard'
                AND tgrelid = to_regclass('public.accounts_user') AND tgenabled <> 'D')
@@ -97,6 +114,35 @@ def grant_findings(cursor: psycopg.Cursor, *, level: str, tenant_table: str) -> 
         names = ", ".join(missing[:5]) + (" …" if len(missing) > 5 else "")
         message = f"{len(missing)} tenants have no role {serving} may enter ({names})."
         found.append(Finding(level, "rls.E008", message, FIX_ROLE))
+    cursor.execute("SELECT EXISTS (SELECT 1 FROM pg_extension WHERE extname = 'citus')")
+    if cursor.fetchone()[0]:
+        found += citus_findings(cursor, params, level=level, tenant_table=tenant_table)
+    return found
+
+
+def citus_findings(
+    cursor: psycopg.Cursor, params: dict, *, level: str, tenant_table: str
+) -> list[Finding]:
+    """Return what keeps tenant roles from the workers, or leaves the workers unhardened."""
+    found = []
+    cursor.execute(NOLOGIN_ROLES_SQL.format(table=quote(tenant_table)), params)
+    nologin = [row[0] for row in cursor.fetchall()]
+    if nologin:
+        names = ", ".join(nologin[:5]) + (" …" if len(nologin) > 5 else "")
+        message = (
+            f"{len(nologin)} tenant roles cannot log in: the coordinator cannot reach their "
+            f"schemas on the workers ({names})."
+        )
+        found.append(Finding(level, "rls.E014", message, FIX_ROLE))
+    # A worker that cannot be asked counts as unhardened (run_check_on_workers).
+    for check, args, what in (
+        (PUBLIC_TEMP_SQL, [], "create TEMP tables"),
+        *((PUBLIC_FUNCTION_SQL, [name], f"call {name}") for name in REVOKED_FUNCTIONS),
+        *((PUBLIC_LANGUAGE_SQL, [name], f"run {name}") for name in REVOKED_LANGUAGES),
+    ):
+        if run_check_on_workers(cursor, check, args):
+            message = f"Every role may {what} on a worker (or a worker could not be checked)."
+            found.append(Finding(level, "rls.E010", message, FIX_ROLE))
     return found
 
 

@@ -11,8 +11,11 @@
 - django_session out of reach but by key (accounts.sessions): it holds every user's session.
 Functions and languages belong to the bootstrap superuser: `setup_db_roles` can only revoke
 them when run as a superuser, and grants them back to the owner, which uses them (pg_dump).
+On Citus the tenant roles also run statements on the workers (the coordinator connects as
+them), and Citus propagates none of these REVOKEs: every worker gets them too.
 """
 
+import psycopg
 from django.db.backends.utils import CursorWrapper
 
 from rls.sql import Change, quote
@@ -52,25 +55,82 @@ SELECT EXISTS (SELECT 1 FROM pg_language l,
 
 def database_hardening_changes(cursor: CursorWrapper, owner: str) -> list[Change]:
     """Return the REVOKEs from PUBLIC that this database still lacks (and the owner's grants)."""
+    check = lambda sql, args: run_check(cursor, sql, args)  # noqa: E731
+    return hardening_changes(check, owner, database_name(cursor))
+
+
+def worker_hardening_changes(cursor: CursorWrapper, owner: str) -> list[Change]:
+    """Return the REVOKEs from PUBLIC that any Citus worker still lacks, to run on all of them.
+
+    Run them outside the transaction of the coordinator's changes: run_command_on_workers opens
+    connections of its own, which would wait for the locks that transaction holds on the workers
+    (Citus propagates GRANT ... ON DATABASE through it).
+    """
+    check = lambda sql, args: run_check_on_workers(cursor, sql, args)  # noqa: E731
+    return [
+        Change(f"{change.description} on the workers", on_workers(change.sql))
+        for change in hardening_changes(check, owner, database_name(cursor))
+    ]
+
+
+def database_name(cursor: CursorWrapper) -> str:
+    """Return the quoted name of the database (the same on every node of a Citus cluster)."""
+    cursor.execute("SELECT current_database()")
+    return quote(cursor.fetchone()[0])
+
+
+def hardening_changes(check, owner: str, database: str) -> list[Change]:
+    """Return the REVOKEs from PUBLIC that `check` (one node, or every worker) finds missing."""
     changes = []
-    cursor.execute(PUBLIC_TEMP_SQL)
-    if cursor.fetchone()[0]:
-        cursor.execute("SELECT current_database()")
-        database = quote(cursor.fetchone()[0])
+    if check(PUBLIC_TEMP_SQL, []):
         sql = f"REVOKE TEMPORARY ON DATABASE {database} FROM PUBLIC"
         changes.append(Change("revoke TEMPORARY on the database from PUBLIC", sql))
-    for kind, privilege, check, names in (
+    for kind, privilege, sql, names in (
         ("FUNCTION", "EXECUTE", PUBLIC_FUNCTION_SQL, REVOKED_FUNCTIONS),
         ("LANGUAGE", "USAGE", PUBLIC_LANGUAGE_SQL, REVOKED_LANGUAGES),
     ):
         for name in names:
-            cursor.execute(check, [name])
-            if cursor.fetchone()[0]:
+            if check(sql, [name]):
                 target = f"{privilege} ON {kind} {name}"
-                sql = f"REVOKE {target} FROM PUBLIC; GRANT {target} TO {quote(owner)}"
+                revoke = f"REVOKE {target} FROM PUBLIC; GRANT {target} TO {quote(owner)}"
                 description = f"revoke {privilege} on {kind.lower()} {name} from PUBLIC"
-                changes.append(Change(description, sql))
+                changes.append(Change(description, revoke))
     return changes
+
+
+def run_check(cursor: CursorWrapper, sql: str, args: list) -> bool:
+    cursor.execute(sql, args)
+    return cursor.fetchone()[0]
+
+
+def run_check_on_workers(cursor: CursorWrapper | psycopg.Cursor, sql: str, args: list) -> bool:
+    """Return whether the check holds on any worker (run_command_on_workers takes plain text)."""
+    cursor.execute("SELECT format(%s, VARIADIC %s::text[])", [sql.replace("%s", "%L"), args])
+    cursor.execute(
+        "SELECT coalesce(bool_or(NOT success OR result = 't'), false)"
+        " FROM run_command_on_workers(%s)",
+        [cursor.fetchone()[0]],
+    )
+    return cursor.fetchone()[0]
+
+
+def on_workers(sql: str) -> str:
+    """Wrap statements to run on every worker, failing when any worker refuses them."""
+    # run_command_on_workers reports a worker's error as a row instead of raising it. A worker
+    # refuses GRANT/REVOKE on shared objects unless, as in Citus' own propagated commands, DDL
+    # propagation is off (the one implicit transaction of the multi-statement query).
+    sql = f"SET LOCAL citus.enable_ddl_propagation TO off; {sql}"
+    return (
+        "DO $$ DECLARE failed text; BEGIN"
+        " SELECT string_agg(nodename || ':' || nodeport || ': ' || result, '; ') INTO failed"
+        f" FROM run_command_on_workers({literal(sql)}) WHERE NOT success;"
+        " IF failed IS NOT NULL THEN RAISE EXCEPTION 'on the workers: %', failed; END IF;"
+        " END $$"
+    )
+
+
+def literal(value: str) -> str:
+    return "'" + value.replace("'", "''") + "'"
 
 
 def narrow_changes(cursor: CursorWrapper, role: str, *, widened: bool) -> list[Change]:

@@ -2,8 +2,11 @@
 
 Role names are cluster-wide, so all of them start with a prefix of this database
 (`RLS_ROLE_PREFIX`, by default the database name and `_`):
-- `<prefix><tenant id hex>`: one NOLOGIN role per tenant; it alone has USAGE and DML on the
-  tenant's schema. The RLS backend enters it with `SET LOCAL ROLE` in each tenant transaction.
+- `<prefix><tenant id hex>`: one role per tenant; it alone has USAGE and DML on the tenant's
+  schema. The RLS backend enters it with `SET LOCAL ROLE` in each tenant transaction. NOLOGIN,
+  but on Citus: the coordinator opens its connections to the workers as the current role, so
+  there a tenant role has LOGIN and no password (password authentication refuses it; see
+  rls/README.md, "On Citus").
 - `<prefix>tenant`: the group every tenant role inherits from: what a tenant transaction needs
   in the public schema (the same grants as the application role there).
 - `<prefix>operator`: the role of `rls.operator_scope()` (operator tokens), in the group too.
@@ -54,6 +57,13 @@ def group_role_name(prefix: str) -> str:
 def operator_role_name(prefix: str) -> str:
     """Return the role of the operator scope."""
     return f"{prefix}operator"
+
+
+def login_option() -> str:
+    """Return the tenant roles' login attribute: LOGIN on Citus (workers), NOLOGIN elsewhere."""
+    from shared_apps.tenants.citus import citus_active
+
+    return "LOGIN" if citus_active() else "NOLOGIN"
 
 
 def tenant_role_sql(
@@ -121,7 +131,7 @@ def tenant_role_provision(
         [role, group_role_name(prefix), app_role().name],
     )
     owner, exists, has_group, has_app = cursor.fetchone()
-    statements = [] if exists else [f"CREATE ROLE {quote(role)} NOLOGIN"]
+    statements = [] if exists else [f"CREATE ROLE {quote(role)} {login_option()}"]
     if adopt and schema_name:  # an existing schema given to a new tenant row: only it may stay
         statements += foreign_grant_revokes(cursor, schema_name, keep=role, owner=owner)
     statements += tenant_role_sql(
@@ -225,13 +235,15 @@ WITH t AS (
   SELECT id, schema_name, %(prefix)s || replace(id::text, '-', '') AS role
   FROM public.{table}
 ), s AS (
-  SELECT t.*, r.oid AS role_oid, n.oid AS schema_oid FROM t
+  SELECT t.*, r.oid AS role_oid, r.rolcanlogin AS can_log_in, n.oid AS schema_oid FROM t
   LEFT JOIN pg_roles r ON r.rolname = t.role
   LEFT JOIN pg_namespace n ON n.nspname = t.schema_name
 )
-SELECT s.id::text, s.schema_name, s.role, s.role_oid IS NOT NULL, s.schema_oid IS NOT NULL
+SELECT s.id::text, s.schema_name, s.role, s.role_oid IS NOT NULL, s.schema_oid IS NOT NULL,
+       s.can_log_in
 FROM s
 WHERE s.role_oid IS NULL
+   OR s.can_log_in <> %(login)s
    OR NOT EXISTS (SELECT 1 FROM pg_auth_members m WHERE m.roleid = to_regrole(%(group)s)
                   AND m.member = s.role_oid)
    OR NOT EXISTS (SELECT 1 FROM pg_auth_members m WHERE m.roleid = s.role_oid
@@ -270,12 +282,16 @@ ORDER BY r.rolname
 def tenant_role_changes(
     cursor: CursorWrapper, app: str, *, owner: str, prefix: str, tenant_table: str
 ) -> list[Change]:
-    """Return what every tenant's role lacks (created, member, schema grants), and orphans."""
+    """Return what every tenant's role lacks (created, login, member, grants), and orphans."""
+    login = login_option()
     params = {"prefix": prefix, "group": group_role_name(prefix), "app": app, "owner": owner}
+    params["login"] = login == "LOGIN"
     cursor.execute(TENANT_ROLES_SQL.format(table=quote(tenant_table)), params)
     changes = []
-    for _, schema_name, role, exists, has_schema in cursor.fetchall():
-        statements = [] if exists else [f"CREATE ROLE {quote(role)} NOLOGIN"]
+    for _, schema_name, role, exists, has_schema, can_log_in in cursor.fetchall():
+        statements = [] if exists else [f"CREATE ROLE {quote(role)} {login}"]
+        if exists and can_log_in != params["login"]:
+            statements.append(f"ALTER ROLE {quote(role)} {login}")
         statements += tenant_role_sql(
             role=role,
             schema_name=schema_name if has_schema else None,

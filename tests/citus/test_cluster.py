@@ -4,9 +4,11 @@ and moving tenants between workers while their API is in use."""
 import json
 import re
 import threading
+import uuid
 
 import psycopg
 import pytest
+from psycopg.errors import InsufficientPrivilege
 
 from tests.citus.conftest import APP_PASSWORD, APP_ROLE, http, token_for, wait_for
 
@@ -86,31 +88,105 @@ def test_api_isolates_tenants_on_different_workers(product, tenants):
     assert status == 401
 
 
+def tenant_role(product, tenant_id: str) -> str:
+    """The tenant's role: the database's prefix and the tenant id's 32 hex digits."""
+    return f"{product.cluster.database}_{uuid.UUID(tenant_id).hex}"
+
+
+def enter(conn, role: str, tenant_id: str) -> None:
+    """Enter a tenant's transaction context as the RLS backend does."""
+    conn.execute(f'SET LOCAL ROLE "{role}"')
+    conn.execute(f"SET LOCAL app.current_tenant_id = '{tenant_id}'")
+
+
 def test_rls_holds_for_the_application_role_on_the_coordinator(product, tenants):
     ids = dict(
         product.sql("SELECT slug, id::text FROM tenants_tenant WHERE slug IN ('alpha', 'beta')")
     )
+    alpha_role, beta_role = (tenant_role(product, ids[slug]) for slug in SLUGS)
     conninfo = {"host": "127.0.0.1", "port": product.cluster.port, "dbname": "devcontext"}
     with psycopg.connect(user=APP_ROLE, password=APP_PASSWORD, **conninfo) as conn:
         role = conn.execute(
             "SELECT rolsuper OR rolbypassrls FROM pg_roles WHERE rolname = current_user"
         )
         assert role.fetchone() == (False,)
-        # Fails closed: no tenant context, no rows.
+        # Fails closed: no tenant context, no rows, and no tenant schema.
         assert conn.execute("SELECT count(*) FROM accounts_membership").fetchone() == (0,)
-        with conn.transaction():
+        with conn.transaction(force_rollback=True), pytest.raises(InsufficientPrivilege):
+            conn.execute("SELECT count(*) FROM t_alpha.tracker_taskstatus")
+        # The serving role may not set the tenant with a function call (only SET LOCAL).
+        with conn.transaction(force_rollback=True), pytest.raises(InsufficientPrivilege):
             conn.execute("SELECT set_config('app.current_tenant_id', %s, true)", [ids["alpha"]])
+        with conn.transaction():
+            enter(conn, alpha_role, ids["alpha"])
             tenants_seen = conn.execute("SELECT DISTINCT tenant_id::text FROM accounts_membership")
             assert [row[0] for row in tenants_seen] == [ids["alpha"]]
+            # Its schema lives on a worker, reached as the tenant's role.
+            statuses = conn.execute("SELECT count(*) FROM t_alpha.tracker_taskstatus")
+            assert statuses.fetchone() == (3,)
+        with conn.transaction(force_rollback=True):
+            enter(conn, alpha_role, ids["alpha"])
+            with pytest.raises(InsufficientPrivilege):
+                conn.execute("SELECT count(*) FROM t_beta.tracker_taskstatus")
+        with conn.transaction():
+            # The setting counts only when the role agrees: alpha's role naming beta sees nothing.
+            enter(conn, alpha_role, ids["beta"])
+            assert conn.execute("SELECT count(*) FROM accounts_membership").fetchone() == (0,)
         forge = (
             "INSERT INTO audit_auditevent (id, tenant_id, action, target_type, target_id,"
             " payload, at) VALUES (gen_random_uuid(), %s, 'forged', '', '', '{}', now())"
         )
         with conn.transaction(force_rollback=True):
-            conn.execute("SELECT set_config('app.current_tenant_id', %s, true)", [ids["alpha"]])
+            enter(conn, alpha_role, ids["alpha"])
             # Inside alpha's context, a row for beta is refused by the policy's WITH CHECK.
-            with pytest.raises(psycopg.errors.InsufficientPrivilege):
+            with pytest.raises(InsufficientPrivilege):
                 conn.execute(forge, [ids["beta"]])
+        with conn.transaction():
+            enter(conn, beta_role, ids["beta"])
+            statuses = conn.execute("SELECT count(*) FROM t_beta.tracker_taskstatus")
+            assert statuses.fetchone() == (3,)
+
+
+def test_rls_check_finds_tenant_roles_the_workers_refuse_and_setup_db_roles_fixes_them(
+    product, tenants
+):
+    alpha = product.sql("SELECT id::text FROM tenants_tenant WHERE slug = 'alpha'")[0][0]
+    worker = product.cluster.worker_ports[0]
+    serving = product.serving_env()
+    assert product.manage("rls_check", **serving).returncode == 0
+    try:
+        # A tenant role that may not log in (Citus propagates ALTER ROLE to the workers), and a
+        # worker where every role may call set_config again.
+        product.sql(f'ALTER ROLE "{tenant_role(product, alpha)}" NOLOGIN')
+        product.sql(
+            "SET citus.enable_ddl_propagation TO off;"
+            " GRANT EXECUTE ON FUNCTION pg_catalog.set_config(text, text, boolean) TO PUBLIC",
+            port=worker,
+        )
+        assert "not permitted to log in" in alpha_statuses(product, alpha)
+        failed = product.manage("rls_check", check=False, **serving)
+        assert failed.returncode != 0
+        assert "rls.E014 1 tenant roles cannot log in" in failed.stderr
+        assert "may call pg_catalog.set_config(text, text, boolean) on a worker" in failed.stderr
+    finally:
+        fixed = product.manage("setup_db_roles")
+    assert "revoke EXECUTE on function pg_catalog.set_config" in fixed.stdout
+    assert "on the workers" in fixed.stdout
+    assert product.manage("rls_check", **serving).returncode == 0
+    assert alpha_statuses(product, alpha) == "3"
+
+
+def alpha_statuses(product, alpha: str) -> str:
+    """Count alpha's task statuses as its transactions do, on a new connection; or the error."""
+    conninfo = {"host": "127.0.0.1", "port": product.cluster.port, "dbname": "devcontext"}
+    with psycopg.connect(user=APP_ROLE, password=APP_PASSWORD, **conninfo) as conn:
+        try:
+            with conn.transaction():
+                enter(conn, tenant_role(product, alpha), alpha)
+                count = conn.execute("SELECT count(*) FROM t_alpha.tracker_taskstatus")
+                return str(count.fetchone()[0])
+        except psycopg.Error as exc:
+            return str(exc)
 
 
 TENANT_TASK = """

@@ -6,7 +6,9 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.db import connection, transaction
 from django_tenants.utils import get_tenant_model
 
+from rls.hardening import worker_hardening_changes
 from rls.roles import app_role, role_changes
+from shared_apps.tenants.citus import citus_active
 
 
 class Command(BaseCommand):
@@ -44,6 +46,14 @@ class Command(BaseCommand):
                 self.stdout.write(("would " if plan else "") + change.description)
                 if not plan:
                     cursor.execute(change.sql)
+        if citus_active():  # each statement commits on its own (see worker_hardening_changes)
+            with connection.cursor() as cursor:
+                workers = worker_hardening_changes(cursor, owner)
+                for change in workers:
+                    self.stdout.write(("would " if plan else "") + change.description)
+                    if not plan:
+                        cursor.execute(change.sql)
+            changes += workers
         if not bypasses:
             self.stderr.write(
                 self.style.WARNING(
