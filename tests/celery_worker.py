@@ -15,7 +15,7 @@ from config.celery_app import app
 BASE_DIR = Path(__file__).resolve().parent.parent
 
 
-def test_database_url() -> str:
+def database_url_for_tests() -> str:
     """Return a URL for the database pytest-django created (NAME is already test_…)."""
     db = settings.DATABASES["default"]
     auth = db["USER"] + (f":{db['PASSWORD']}" if db.get("PASSWORD") else "")
@@ -43,7 +43,7 @@ class WorkerProcess:
         self.log_path = Path(f"/tmp/celery-{self.node.split('@')[0]}.log")
 
     def env(self) -> dict[str, str]:
-        url = test_database_url()
+        url = database_url_for_tests()
         return {
             **os.environ,
             "DJANGO_SETTINGS_MODULE": "config.settings_test",

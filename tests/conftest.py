@@ -187,14 +187,14 @@ def celery_worker(django_db_setup, django_db_blocker, app_role):
     consumes `celery` (tenant-scoped tasks) as the application role. Tasks see only committed
     rows: tests that use them need `django_db(transaction=True)`.
     """
-    from tests.celery_worker import WorkerProcess, test_database_url
+    from tests.celery_worker import WorkerProcess, database_url_for_tests
 
     app.control.purge()
     tenant_tasks = WorkerProcess(
         queues="celery",
         extra_env={
             "DATABASE_URL": app_role.url(),
-            "DATABASE_OWNER_URL": test_database_url(),
+            "DATABASE_OWNER_URL": database_url_for_tests(),
             "DJANGO_DB_ROLE": "app",
             "APP_DB_ROLE": app_role.name,
         },

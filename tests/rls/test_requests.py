@@ -40,24 +40,3 @@ def test_second_request_on_the_same_connection_sees_only_its_tenant(
     with connection.cursor() as cursor:  # and the pooled session carries no tenant afterwards
         cursor.execute("SELECT pg_backend_pid(), current_setting('app.current_tenant_id', true)")
         assert cursor.fetchone() in {(first["pid"], ""), (first["pid"], None)}
-
-
-def test_an_operator_token_authenticates_on_the_base_domain_as_the_application_role(
-    app_db, world, client
-):
-    from rls import operator_scope
-    from shared_apps.accounts.models import ApiToken
-    from shared_apps.accounts.services import api_token_create
-
-    with operator_scope():  # only there may the application role write an operator token
-        token, key = api_token_create(
-            user=User.objects.get(pk=world.operator_token.user_id), tenant=None, name="probe"
-        )
-    try:
-        response = client.get(
-            "/api/tenants/", HTTP_HOST="localhost", HTTP_AUTHORIZATION=f"Bearer {key}"
-        )
-        assert response.status_code == 200, response.content
-    finally:
-        with operator_scope():
-            ApiToken.objects.filter(pk=token.pk).delete()

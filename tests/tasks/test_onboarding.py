@@ -56,7 +56,7 @@ def test_worker_killed_during_provisioning_is_redelivered_and_finishes(celery_wo
     }
     # Another session holds the domain table, so provisioning stops midway: schema and tables
     # created in its transaction, the domain insert waiting.
-    blocker = psycopg.connect(workers.test_database_url())
+    blocker = psycopg.connect(workers.database_url_for_tests())
     blocker.execute("LOCK TABLE tenants_domain IN EXCLUSIVE MODE")
     first = workers.WorkerProcess(queues=queue, concurrency=1, extra_env=env).start()
     second = None
@@ -86,7 +86,7 @@ def test_provisioning_whose_worker_died_is_retried_once_after_the_deadline(celer
 
     tenant = tenant_register(slug="stuckco", name="Stuck", owner_email="o@stuckco.test")
     queue = f"stuck-{uuid.uuid4().hex[:8]}"  # no redelivery: the broker keeps it for an hour
-    blocker = psycopg.connect(workers.test_database_url())
+    blocker = psycopg.connect(workers.database_url_for_tests())
     blocker.execute("LOCK TABLE tenants_domain IN EXCLUSIVE MODE")
     worker = workers.WorkerProcess(queues=queue, concurrency=1).start()
     client = operator_client()

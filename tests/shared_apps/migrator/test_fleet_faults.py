@@ -53,7 +53,7 @@ def command(*args: str, **env: str) -> subprocess.Popen:
         env={
             **os.environ,
             "DJANGO_SETTINGS_MODULE": "config.settings_test",
-            "DATABASE_URL": workers.test_database_url(),
+            "DATABASE_URL": workers.database_url_for_tests(),
             "DJANGO_DB_ROLE": "owner",
             **env,
         },

@@ -12,7 +12,7 @@ from django.core.management import CommandError, call_command
 from django.db import connection
 
 from shared_apps.migrator.models import MigrationRun
-from tests.celery_worker import BASE_DIR, test_database_url
+from tests.celery_worker import BASE_DIR, database_url_for_tests
 from tests.shared_apps.migrator.conftest import (
     applied,
     has_constraint,
@@ -25,14 +25,14 @@ PRIORITY_RANGE = ("tracker", "0004_task_priority_range")
 
 
 def raw_connection() -> psycopg.Connection:
-    return psycopg.connect(test_database_url())
+    return psycopg.connect(database_url_for_tests())
 
 
 def manage_in_background(*args: str) -> subprocess.Popen:
     env = {
         **os.environ,
         "DJANGO_SETTINGS_MODULE": "config.settings_test",
-        "DATABASE_URL": test_database_url(),
+        "DATABASE_URL": database_url_for_tests(),
         "DJANGO_DB_ROLE": "owner",
     }
     return subprocess.Popen(
