@@ -1,11 +1,10 @@
 """Fleet migration tasks: a chunk of tenant schemas migrated by one Celery worker."""
 
-from celery import shared_task
-
+from config.celery_app import app
 from shared_apps.migrator.engine.remote import migrate_chunk_for_run
 
 
-@shared_task(
+@app.task(
     name="fleet.migrate_chunk",
     acks_late=True,
     reject_on_worker_lost=True,

@@ -26,6 +26,7 @@ from django_tenants.utils import get_public_schema_name, quote_schema_name
 from psycopg import sql as psycopg_sql
 from psycopg.pq import TransactionStatus
 
+from rls.backend.introspection import DatabaseIntrospection
 from rls.context import NO_CONTEXT, Context, prologue_sql
 from rls.sql import quote
 from rls.tenant_roles import role_prefix
@@ -66,6 +67,7 @@ class DatabaseWrapper(tenants_base.DatabaseWrapper):
         self._rls_base_role: str | None = None
         self._rls_serving_role: str | None = None  # see rls_serving_role
         super().__init__(*args, **kwargs)
+        self.introspection = DatabaseIntrospection(self)
         self.execute_wrappers.append(self._rls_execute)
 
     def set_tenant(self, tenant: Any, include_public: bool = True) -> None:
@@ -167,6 +169,18 @@ class DatabaseWrapper(tenants_base.DatabaseWrapper):
         self._rls_prefix = role_prefix(self.settings_dict["NAME"]) if serving else None
         self._rls_base_role = role if serving else None
         self._rls_serving_role = row[0] if serving else None
+
+    def rls_prologue_for_batch(self) -> str:
+        """Return the SET LOCAL statements of the wanted context and count them as sent.
+
+        For a caller that sends them in its own first batch of a transaction (the fleet
+        runner), which saves a round trip per tenant. Call inside `transaction.atomic()`
+        before any other statement: if a statement comes first, this transaction carries the
+        context already and the batch only repeats it.
+        """
+        wanted = self.rls_context()
+        self._rls_in_transaction = wanted
+        return self._rls_prologue(wanted)
 
     def _rls_prologue(self, wanted: Context) -> str:
         """Return the SET LOCAL statements of `wanted` for this connection."""

@@ -1,8 +1,9 @@
 """Who is asking: `Authorization: Bearer <key>` API tokens bound to one host, and sessions.
 
 Users are global, while RLS shows only a tenant's members inside that tenant: once a token or a
-session has named a user, the user row is read with no tenant (`rls.tenant_scope(None)`), so a
-signed-in non-member is told 403 (not a member) instead of looking anonymous (401).
+session has named a user who is not visible there, the user row is read with no tenant
+(`rls.tenant_scope(None)`), so a signed-in non-member is told 403 (not a member) instead of
+looking anonymous (401).
 """
 
 from datetime import timedelta
@@ -47,12 +48,19 @@ class BearerTokenAuthentication(authentication.BaseAuthentication):
             return self.authenticate_key(key, tenant=None)
 
     def authenticate_key(self, key: str, *, tenant):
-        token = ApiToken.objects.filter(key_hash=api_token_hash(key), tenant=tenant).first()
+        tokens = ApiToken.objects.filter(key_hash=api_token_hash(key), tenant=tenant)
+        # Usually the token's user is a member, visible here: token and user in one query.
+        token = tokens.select_related("user").first()
+        if token is None:  # a bad key, or a user this tenant no longer shows
+            token = tokens.first()
         now = timezone.now()
         if token is None or token.revoked_at or (token.expires_at and token.expires_at <= now):
             raise exceptions.AuthenticationFailed("Invalid, expired or revoked token.")
-        with rls.tenant_scope(None):
-            user = User.objects.get(pk=token.user_id)
+        if ApiToken.user.is_cached(token):
+            user = token.user
+        else:
+            with rls.tenant_scope(None):
+                user = User.objects.get(pk=token.user_id)
         if not user.is_active:
             raise exceptions.AuthenticationFailed("User inactive.")
         if token.last_used_at is None or now - token.last_used_at > LAST_USED_RESOLUTION:

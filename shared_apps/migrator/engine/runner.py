@@ -152,6 +152,9 @@ def apply_segment(tenant, segment, options, outcome, record_id, started, post_mi
         # Citus forwards a DDL statement's text to the tenant's worker, which refuses a text
         # of several statements: there, every statement goes on its own.
         batch = Batch(cursor.cursor, immediate=not atomic or citus_active())
+        if atomic and hasattr(connection, "rls_prologue_for_batch"):
+            # The RLS context rides in the first round trip instead of one of its own.
+            batch.add(connection.rls_prologue_for_batch())
         # In a transaction: is_local (SET LOCAL), gone at COMMIT, so a pooled connection never
         # carries this tenant's search_path or timeouts into other work. Without one (a
         # non-atomic migration) they must hold for the session, and are reset below.

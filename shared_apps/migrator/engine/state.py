@@ -8,9 +8,11 @@ from psycopg import sql
 MigrationKey = tuple[str, str]
 AppliedSet = frozenset[MigrationKey]
 
-# One SELECT per schema, glued with UNION ALL: PostgreSQL plans 1,000 branches in milliseconds,
-# and the whole fleet's state comes back in one round trip.
+# One SELECT per schema, glued with UNION ALL into statements of CHUNK branches, all sent in
+# one round trip. Planning a UNION ALL grows faster than its branch count (1,000 branches:
+# ~0.5 s of planning; 20 statements of 50: ~0.05 s), so the fleet is read in chunks.
 BRANCH = sql.SQL("SELECT {schema_literal}, app, name FROM {schema}.django_migrations")
+CHUNK = 50
 
 
 def read_applied(connection: BaseDatabaseWrapper, schemas: Iterable[str]) -> dict[str, AppliedSet]:
@@ -18,14 +20,27 @@ def read_applied(connection: BaseDatabaseWrapper, schemas: Iterable[str]) -> dic
     schemas = list(schemas)
     if not schemas:
         return {}
-    query = sql.SQL(" UNION ALL ").join(
+    branches = [
         BRANCH.format(schema_literal=sql.Literal(schema), schema=sql.Identifier(schema))
         for schema in schemas
+    ]
+    query = sql.SQL("; ").join(
+        sql.SQL(" UNION ALL ").join(branches[start : start + CHUNK])
+        for start in range(0, len(branches), CHUNK)
     )
     with connection.cursor() as cursor:
-        # Identifiers and literals are quoted by psycopg, then sent as one statement.
+        # Identifiers and literals are quoted by psycopg; without parameters the statements
+        # go in one simple-protocol round trip, and each answers as its own result set.
         cursor.execute(query.as_string(connection.connection))
-        return applied_sets(cursor, schemas)
+        return applied_sets(result_rows(cursor.cursor), schemas)
+
+
+def result_rows(cursor) -> Iterable[tuple[str, str, str]]:
+    """Yield the rows of every result set of a multi-statement query."""
+    while True:
+        yield from cursor.fetchall()
+        if not cursor.nextset():
+            return
 
 
 def read_applied_by_function(

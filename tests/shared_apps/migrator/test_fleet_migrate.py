@@ -73,6 +73,7 @@ def test_plan_shows_groups_and_changes_nothing(fleet):
 
 @pytest.mark.parametrize("executor", EXECUTORS, indirect=True)
 def test_rollback_every_tenant_to_an_earlier_migration(fleet, executor):
+    before = {schema: sorted(f"{a}.{n}" for a, n in applied(schema)) for schema in schemas(fleet)}
     migrate("tracker", "0002", executor=executor)
 
     for schema in schemas(fleet):
@@ -83,6 +84,9 @@ def test_rollback_every_tenant_to_an_earlier_migration(fleet, executor):
     run = MigrationRun.objects.first()
     assert run.operation == MigrationRun.Operation.ROLLBACK
     assert run.target == {"tracker": "0002"}
+    recorded = dict(run.tenants.values_list("schema_name", "state_before"))
+    # Each record holds its own tenant's state, in full.
+    assert {schema: recorded.get(schema) for schema in before} == before
 
 
 def test_fake_records_without_touching_tables(fleet):
